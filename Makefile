@@ -1,0 +1,40 @@
+# licd — see README.md. `make help` lists the targets.
+GO        ?= go
+BIN       ?= bin
+DATA      ?= licd-data
+GOFLAGS   ?=
+UTILITIES := lmstat lmdiag lmdown lmhostid lmreread lmver lmcksum udadmin
+
+.PHONY: help build run test bench fuzz loadtest vet clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+build: ## build licd, lmutil (and its utility links), licgen and licbench into bin/
+	@mkdir -p $(BIN)
+	$(GO) build $(GOFLAGS) -o $(BIN)/ ./cmd/...
+	@for u in $(UTILITIES); do ln -sf lmutil $(BIN)/$$u; done
+
+run: build ## start licd on embedded defaults (data in ./licd-data)
+	$(BIN)/licd -data $(DATA)
+
+vet: ## go vet every package
+	$(GO) vet ./...
+
+test: vet ## every test (unit, end-to-end against real licd processes, licbench smoke)
+	$(GO) test -count=1 -timeout 9m ./...
+
+bench: ## Go benchmarks
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
+
+fuzz: ## short fuzz runs of every fuzz target
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-20s} $$pkg; \
+	  done; done
+
+loadtest: build ## the full licbench scenarios (minutes; not part of CI)
+	$(BIN)/licbench -scenario all
+
+clean: ## remove build output
+	rm -rf $(BIN)
