@@ -13,17 +13,17 @@ const (
 	OK Code = 0
 
 	// FLEXlm numbers.
-	CodeLicensedNumberReached Code = -4   // every license of the feature is in use
-	CodeNoSuchFeature         Code = -5   // no pool serves this feature
-	CodeExpired               Code = -10  // the feature's licenses are past their expiry date
-	CodeProtocol              Code = -12  // malformed or oversized frame; the connection is closed
-	CodeCannotConnect         Code = -15  // client side: no server answered
-	CodeVersionNewer          Code = -21  // product version date is after every license's CSS date
-	CodeNotYetStarted         Code = -31  // every matching license has a START date in the future
-	CodeExcluded              Code = -38  // options file EXCLUDE/EXCLUDEALL
-	CodeNotIncluded           Code = -39  // options file INCLUDE/INCLUDEALL lists others only
-	CodeMaxReached            Code = -87  // options file MAX for this user/host/group reached
-	CodeShuttingDown          Code = -96  // the server is shutting down
+	CodeLicensedNumberReached Code = -4  // every license of the feature is in use
+	CodeNoSuchFeature         Code = -5  // no pool serves this feature
+	CodeExpired               Code = -10 // the feature's licenses are past their expiry date
+	CodeProtocol              Code = -12 // malformed or oversized frame; the connection is closed
+	CodeCannotConnect         Code = -15 // client side: no server answered
+	CodeVersionNewer          Code = -21 // product version date is after every license's CSS date
+	CodeNotYetStarted         Code = -31 // every matching license has a START date in the future
+	CodeExcluded              Code = -38 // options file EXCLUDE/EXCLUDEALL
+	CodeNotIncluded           Code = -39 // options file INCLUDE/INCLUDEALL lists others only
+	CodeMaxReached            Code = -87 // options file MAX for this user/host/group reached
+	CodeShuttingDown          Code = -96 // the server is shutting down
 
 	// licd's own numbers.
 	CodeOverLimitAfterReconcile Code = -1001 // "License caching mode example": usage must fall back within the count first
