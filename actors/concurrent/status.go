@@ -1,0 +1,83 @@
+package concurrent
+
+import "time"
+
+// Status is the feature's usage, for lmstat and the admin API.
+type Status struct {
+	Feature   string
+	InUse     int // units held, in every pool
+	Installed int // units of the pools usable now
+	Pools     []PoolStatus
+}
+
+// PoolStatus is one pool's usage.
+type PoolStatus struct {
+	ID         string
+	CSS        uint32
+	Count      int
+	InUse      int
+	Expiry     time.Time
+	Permanent  bool
+	Start      time.Time
+	Expired    bool
+	NotStarted bool
+	Removed    bool // gone from the license files; shown while devices still hold licenses
+	Licenses   []LicenseStatus
+}
+
+// LicenseStatus is one device's license. "Determine licensing status (lmstat)": lmstat
+// "displays only one use of the license, even if there are multiple connections sharing that
+// license", so a shared license is one entry describing its oldest checkout still held.
+type LicenseStatus struct {
+	Device      string
+	Units       int
+	Sharers     int // checkouts sharing the license
+	Handle      uint64
+	User        string
+	Host        string
+	Display     string
+	Product     string
+	VersionDate uint32
+	Start       time.Time
+}
+
+// Status reports every pool, earliest CSS date first, and its licenses in the order taken.
+func (f *Feature) Status(now time.Time) Status {
+	st := Status{Feature: f.name, InUse: f.inUse, Installed: f.Installed(now), Pools: make([]PoolStatus, 0, len(f.pools))}
+	for _, p := range f.pools {
+		ps := PoolStatus{
+			ID: p.id, CSS: p.css, Count: p.count, InUse: p.inUse,
+			Expiry: p.expiry, Permanent: p.permanent, Start: p.start,
+			Expired: p.expired(now), NotStarted: !p.started(now), Removed: p.removed,
+			Licenses: make([]LicenseStatus, 0, len(p.licenses)),
+		}
+		for l := p.first; l != nil; l = l.next {
+			h := l.head
+			ps.Licenses = append(ps.Licenses, LicenseStatus{
+				Device: l.device, Units: l.units, Sharers: l.sharers, Handle: h.handle,
+				User: h.user, Host: h.host, Display: h.display, Product: h.product,
+				VersionDate: h.version, Start: h.start,
+			})
+		}
+		st.Pools = append(st.Pools, ps)
+	}
+	return st
+}
+
+// InUse is the number of units held, in every pool (lmstat's "Total of N licenses in use").
+func (f *Feature) InUse() int { return f.inUse }
+
+// Installed is the number of units of the pools usable at now (lmstat's "Total of N licenses
+// issued"): removed, expired and not yet started pools do not count.
+func (f *Feature) Installed(now time.Time) int {
+	n := 0
+	for _, p := range f.pools {
+		if p.usable(now) {
+			n += p.count
+		}
+	}
+	return n
+}
+
+// Holders is the number of checkouts held.
+func (f *Feature) Holders() int { return len(f.holders) }
