@@ -1,0 +1,73 @@
+package wire
+
+import "time"
+
+// Status is the JSON the server puts in QueryResult for Query{Kind: "status"}: what lmstat
+// prints and licbench checks. Feature, Detail of the query narrow it.
+type Status struct {
+	ServerHost string          `json:"serverHost"`
+	LMPort     int             `json:"lmPort"`
+	VendorPort int             `json:"vendorPort"`
+	Version    string          `json:"version"`
+	Vendor     string          `json:"vendor"` // "CITRIX"
+	VendorUp   bool            `json:"vendorUp"`
+	Files      []string        `json:"files"` // license files served
+	Features   []FeatureStatus `json:"features"`
+	Sessions   []SessionStatus `json:"sessions,omitempty"`
+	Now        time.Time       `json:"now"`
+}
+
+// FeatureStatus is one feature's usage ("Users of FEATURE: (Total of N licenses issued;
+// Total of M licenses in use)").
+type FeatureStatus struct {
+	Feature        string           `json:"feature"`
+	Model          string           `json:"model"`
+	Issued         int              `json:"issued"`
+	InUse          int              `json:"inUse"`
+	Overdraft      int              `json:"overdraft"`
+	OverdraftInUse int              `json:"overdraftInUse"`
+	Pools          []PoolStatus     `json:"pools,omitempty"`
+	Checkouts      []CheckoutStatus `json:"checkouts,omitempty"` // with Query.Detail
+	OptimizedAt    time.Time        `json:"optimizedAt,omitzero"`
+}
+
+// PoolStatus is one license pool (one INCREMENT line, or lines merged by the server).
+type PoolStatus struct {
+	ID           string `json:"id"`
+	Version      string `json:"version"` // the CSS date as in the license file, "2022.1201"
+	Expiry       string `json:"expiry"`  // "01-dec-2022" or "permanent"
+	Count        int    `json:"count"`
+	Overdraft    int    `json:"overdraft"`
+	InUse        int    `json:"inUse"`
+	VendorString string `json:"vendorString,omitempty"`
+	DupGroup     string `json:"dupGroup,omitempty"`
+	Pending      bool   `json:"pending,omitempty"` // START date in the future
+	Start        string `json:"start,omitempty"`
+}
+
+// CheckoutStatus is one checked-out license, as lmstat -a lists it
+// ("user host display (vVERSION) (server/port handle), start DATE").
+type CheckoutStatus struct {
+	Product  string    `json:"product"`
+	User     string    `json:"user"`
+	Host     string    `json:"host"`
+	Display  string    `json:"display"`
+	Device   string    `json:"device,omitempty"`
+	Version  string    `json:"version"`
+	Handle   uint64    `json:"handle"`
+	Start    time.Time `json:"start"`
+	Sessions int       `json:"sessions"` // connections sharing it
+	PoolID   string    `json:"poolId"`
+}
+
+// SessionStatus is one connected product server.
+type SessionStatus struct {
+	ID            uint64    `json:"id"`
+	Product       string    `json:"product"`
+	Host          string    `json:"host"`
+	Edition       string    `json:"edition"`
+	Model         string    `json:"model"`
+	Connected     time.Time `json:"connected"`
+	LastHeartbeat time.Time `json:"lastHeartbeat"`
+	Lost          bool      `json:"lost,omitempty"` // heartbeats stopped; its checkouts await reconcile
+}
