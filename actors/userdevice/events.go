@@ -1,0 +1,98 @@
+package userdevice
+
+import (
+	"fmt"
+	"time"
+)
+
+// EventType is what happened in an Event. The values may be persisted: never renumber.
+type EventType uint8
+
+const (
+	EventConnect         EventType = iota + 1 // a pair connected (User, Device)
+	EventDisconnect                           // a pair's last open connection closed (User, Device)
+	EventLicenseAssigned                      // a connection took a new license (Kind, Name)
+	EventOptimizedIn                          // the optimizer assigned a license (Kind, Name)
+	EventOptimizedOut                         // the optimizer withdrew a license (Kind, Name)
+	EventLeaseExpired                         // a pair's lease ended (User, Device)
+	EventLicenseEnded                         // a license ended with its last pair (Kind, Name)
+	EventReleased                             // udadmin released a user or device (Kind, Name)
+)
+
+func (t EventType) String() string {
+	switch t {
+	case EventConnect:
+		return "connect"
+	case EventDisconnect:
+		return "disconnect"
+	case EventLicenseAssigned:
+		return "license assigned"
+	case EventOptimizedIn:
+		return "license assigned by optimization"
+	case EventOptimizedOut:
+		return "license withdrawn by optimization"
+	case EventLeaseExpired:
+		return "lease expired"
+	case EventLicenseEnded:
+		return "license ended"
+	case EventReleased:
+		return "released"
+	}
+	return fmt.Sprintf("event(%d)", uint8(t))
+}
+
+// Event is one entry of a feature's event log (udadmin -events: "all events logged by the
+// user/device licensing for each feature sorted in chronological order"). Seq numbers the
+// events of a feature from 1 without gaps; a gap seen by a reader means the ring overwrote
+// events it had not drained.
+type Event struct {
+	Seq          uint64
+	Time         time.Time
+	Type         EventType
+	User, Device string // pair events
+	Kind         Kind   // license events
+	Name         string // license events
+}
+
+func (e Event) String() string {
+	ts := e.Time.UTC().Format("2006-01-02 15:04:05")
+	if e.Kind != 0 {
+		return fmt.Sprintf("%s %s %s %q", ts, e.Type, e.Kind, e.Name)
+	}
+	return fmt.Sprintf("%s %s user %q device %q", ts, e.Type, e.User, e.Device)
+}
+
+// eventRing keeps the newest events up to its capacity.
+type eventRing struct {
+	buf  []Event
+	next uint64 // Seq of the next event; the ring holds Seq max(1, next-len(buf))..next-1
+}
+
+func newEventRing(capacity int) eventRing {
+	return eventRing{buf: make([]Event, 0, capacity), next: 1}
+}
+
+func (r *eventRing) add(e Event) {
+	e.Seq = r.next
+	r.next++
+	if len(r.buf) < cap(r.buf) {
+		r.buf = append(r.buf, e)
+		return
+	}
+	r.buf[(e.Seq-1)%uint64(cap(r.buf))] = e
+}
+
+// since appends to dst the events with Seq > after that the ring still holds, oldest first.
+func (r *eventRing) since(after uint64, dst []Event) []Event {
+	oldest := uint64(1)
+	if n := uint64(len(r.buf)); r.next-1 > n {
+		oldest = r.next - n
+	}
+	if after+1 > oldest {
+		oldest = after + 1
+	}
+	for s := oldest; s < r.next; s++ {
+		dst = append(dst, r.buf[(s-1)%uint64(cap(r.buf))])
+	}
+	return dst
+}
