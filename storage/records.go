@@ -316,3 +316,13 @@ func decodeSetting(key, val []byte) ([]byte, error) {
 	}
 	return append([]byte{}, val[1:]...), nil
 }
+
+// Counter names for the Call Home data elements "UDAdminUsersReleased" and
+// "UDAdminDevicesReleased" ("Count of users/devices released by udadmin"), kept
+// per feature. Counters(UDAdminUsersReleasedCounter("")) lists every feature's.
+func UDAdminUsersReleasedCounter(feature string) string { return "udadmin/users-released/" + feature }
+
+// UDAdminDevicesReleasedCounter: see UDAdminUsersReleasedCounter.
+func UDAdminDevicesReleasedCounter(feature string) string {
+	return "udadmin/devices-released/" + feature
+}
