@@ -195,16 +195,20 @@ func (f *Feature) ApplyOptimization(r *OptimizeResult, now time.Time) []Change {
 	if total > inUse || (total == inUse && devs >= f.devices.count) {
 		return nil
 	}
+	// Assign before withdrawing, so that the log never shows a pair without a license.
 	var changes []Change
-	changes = f.applyCover(&f.users, KindUser, nextU, now, changes)
-	changes = f.applyCover(&f.devices, KindDevice, nextV, now, changes)
+	changes = f.applyCover(&f.users, KindUser, nextU, true, now, changes)
+	changes = f.applyCover(&f.devices, KindDevice, nextV, true, now, changes)
+	changes = f.applyCover(&f.users, KindUser, nextU, false, now, changes)
+	changes = f.applyCover(&f.devices, KindDevice, nextV, false, now, changes)
 	return changes
 }
 
-func (f *Feature) applyCover(n *names, kind Kind, next []bool, now time.Time, changes []Change) []Change {
+// applyCover makes the licenses of n that next turns to want so.
+func (f *Feature) applyCover(n *names, kind Kind, next []bool, want bool, now time.Time, changes []Change) []Change {
 	t := now.UnixNano()
-	for id, want := range next {
-		if n.licensed[id] == want {
+	for id, w := range next {
+		if w != want || n.licensed[id] == want {
 			continue
 		}
 		n.setLicensed(int32(id), want, t)
