@@ -155,3 +155,68 @@ func TestCoverLongAlternatingPath(t *testing.T) {
 		t.Fatalf("cover of a %d-user path has %d licenses, want %d", n, size, n)
 	}
 }
+
+// checkCertificate proves a cover minimum without brute force: the matching is valid, the
+// cover covers every pair and both have the same size (a cover needs one vertex per matching
+// edge, so no cover is smaller).
+func checkCertificate(t *testing.T, in *OptimizeInput) {
+	t.Helper()
+	w := &in.work
+	matched := 0
+	for u, d := range w.matchU[:in.nUsers] {
+		if d == unmatched {
+			continue
+		}
+		matched++
+		if w.matchV[d] != int32(u) {
+			t.Fatalf("matching broken: user %d -> device %d -> user %d", u, d, w.matchV[d])
+		}
+		found := false
+		for e := w.start[u]; e < w.start[u+1]; e++ {
+			found = found || w.adj[e] == d
+		}
+		if !found {
+			t.Fatalf("user %d matched to device %d it has no pair with", u, d)
+		}
+	}
+	for i := range in.users {
+		if !in.coverU[in.users[i]] && !in.coverV[in.devices[i]] {
+			t.Fatalf("pair (%d, %d) not covered", in.users[i], in.devices[i])
+		}
+	}
+	if in.licenses != matched {
+		t.Fatalf("cover of %d licenses, matching of %d: not minimum", in.licenses, matched)
+	}
+}
+
+func TestCoverCertificateRealistic(t *testing.T) {
+	f := realisticFeature(t, 30_000)
+	in := f.PrepareOptimization(t0)
+	r := Optimize(in)
+	checkCertificate(t, in)
+	if r.Devices() == 0 || r.Licenses() >= f.users.count {
+		t.Fatalf("kiosk-only users should make device licenses pay: %d licenses, %d devices, %d users licensed before",
+			r.Licenses(), r.Devices(), f.users.count)
+	}
+}
+
+func TestCoverCertificateRandom(t *testing.T) {
+	in := randomInput(20_000, 15_000, 60_000, 7)
+	Optimize(in)
+	checkCertificate(t, in)
+}
+
+// randomInput is an unstructured graph: harder for the greedy start than real deployments.
+func randomInput(nUsers, nDevices, pairs int, seed int64) *OptimizeInput {
+	rng := rand.New(rand.NewSource(seed))
+	in := &OptimizeInput{model: ModelUserDevice, nUsers: nUsers, nDevices: nDevices}
+	seen := make(map[uint64]bool, pairs)
+	for len(in.users) < pairs {
+		u, d := int32(rng.Intn(nUsers)), int32(rng.Intn(nDevices))
+		if !seen[pairKey(u, d)] {
+			seen[pairKey(u, d)] = true
+			in.users, in.devices = append(in.users, u), append(in.devices, d)
+		}
+	}
+	return in
+}

@@ -145,10 +145,10 @@ func (f *Feature) Connect(user, device string, now time.Time) (Decision, error) 
 		}
 	}
 	if !uok {
-		uid = f.users.intern(user)
+		uid = f.users.add(user)
 	}
 	if !dok {
-		did = f.devices.intern(device)
+		did = f.devices.add(device)
 	}
 	if p < 0 {
 		p = f.pairs.add(uid, did, t, t, 0)

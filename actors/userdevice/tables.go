@@ -1,5 +1,7 @@
 package userdevice
 
+import "strings"
+
 // names interns user or device names to dense int32 ids and keeps what the feature knows of
 // each: how many pairs it is in and whether (and since when) it holds a license. Ids of names
 // that left are reused, but only once no optimization that may still refer to them is in
@@ -26,6 +28,13 @@ func (n *names) intern(name string) int32 {
 	if id, ok := n.ids[name]; ok {
 		return id
 	}
+	return n.add(name)
+}
+
+// add gives a name known to be absent its id.
+func (n *names) add(name string) int32 {
+	// A copy, so that a name sliced out of a network buffer does not pin the whole buffer.
+	name = strings.Clone(name)
 	var id int32
 	if k := len(n.free); k > 0 {
 		id = n.free[k-1]
