@@ -62,37 +62,48 @@ func (e Event) String() string {
 	return fmt.Sprintf("%s %s user %q device %q", ts, e.Type, e.User, e.Device)
 }
 
-// eventRing keeps the newest events up to its capacity.
+// eventRing keeps the newest events up to its capacity; its memory is taken at the first
+// event, so that idle features cost nothing.
 type eventRing struct {
-	buf  []Event
-	next uint64 // Seq of the next event; the ring holds Seq max(1, next-len(buf))..next-1
+	capacity int
+	buf      []Event
+	start    int    // index of the oldest event
+	n        int    // events held
+	next     uint64 // Seq of the next event
 }
 
 func newEventRing(capacity int) eventRing {
-	return eventRing{buf: make([]Event, 0, capacity), next: 1}
+	return eventRing{capacity: capacity, next: 1}
 }
 
 func (r *eventRing) add(e Event) {
 	e.Seq = r.next
 	r.next++
-	if len(r.buf) < cap(r.buf) {
-		r.buf = append(r.buf, e)
+	if r.buf == nil {
+		r.buf = make([]Event, r.capacity)
+	}
+	if r.n < len(r.buf) {
+		r.buf[(r.start+r.n)%len(r.buf)] = e
+		r.n++
 		return
 	}
-	r.buf[(e.Seq-1)%uint64(cap(r.buf))] = e
+	r.buf[r.start] = e
+	r.start = (r.start + 1) % len(r.buf)
 }
 
 // since appends to dst the events with Seq > after that the ring still holds, oldest first.
 func (r *eventRing) since(after uint64, dst []Event) []Event {
-	oldest := uint64(1)
-	if n := uint64(len(r.buf)); r.next-1 > n {
-		oldest = r.next - n
-	}
-	if after+1 > oldest {
-		oldest = after + 1
-	}
-	for s := oldest; s < r.next; s++ {
-		dst = append(dst, r.buf[(s-1)%uint64(cap(r.buf))])
+	oldest := r.next - uint64(r.n)
+	for i := 0; i < r.n; i++ {
+		if oldest+uint64(i) > after {
+			dst = append(dst, r.buf[(r.start+i)%len(r.buf)])
+		}
 	}
 	return dst
+}
+
+// resume empties the ring and numbers the next event lastSeq+1.
+func (r *eventRing) resume(lastSeq uint64) {
+	clear(r.buf)
+	r.start, r.n, r.next = 0, 0, lastSeq+1
 }

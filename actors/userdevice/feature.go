@@ -50,10 +50,12 @@ type Edge struct {
 
 // License is a licensed user or device (storage.UDLicense). LeaseEnd is when the license
 // ends if nothing connects again; while a pair is connected it is always a full lease away.
+// LastSeen is the latest connect or disconnect of its pairs (Call Home timeLastLogin); it is
+// derived from the pairs and not needed by Restore.
 type License struct {
-	Kind            Kind
-	Name            string
-	Since, LeaseEnd time.Time
+	Kind                      Kind
+	Name                      string
+	Since, LeaseEnd, LastSeen time.Time
 }
 
 // NewFeature returns an empty feature. purchased and overdraft are the installed counts

@@ -111,3 +111,27 @@ func TestExpireEvents(t *testing.T) {
 		t.Fatalf("expiry events %+v, want lease expired then license ended", ev)
 	}
 }
+
+func TestResumeEvents(t *testing.T) {
+	f := newUD(t, 10, 0)
+	f.ResumeEvents(41)
+	mustConnect(t, f, "ann", "pc", t0)
+	ev := f.Events()
+	if len(ev) != 2 || ev[0].Seq != 42 || ev[1].Seq != 43 {
+		t.Fatalf("events after resuming at 41: %+v, want seq 42 and 43", ev)
+	}
+	if got := f.EventsSince(42, nil); len(got) != 1 || got[0].Seq != 43 {
+		t.Fatalf("EventsSince(42): %+v", got)
+	}
+}
+
+func TestLicenseLastSeen(t *testing.T) {
+	f := newUD(t, 10, 0)
+	mustConnect(t, f, "ann", "pc", t0)
+	mustConnect(t, f, "ann", "phone", t0.Add(time.Hour))
+	f.Disconnect("ann", "pc", t0.Add(2*time.Hour))
+	l := f.Licenses(t0.Add(3 * time.Hour))
+	if len(l) != 1 || !l[0].LastSeen.Equal(t0.Add(2*time.Hour)) || !l[0].Since.Equal(t0) {
+		t.Fatalf("license %+v, want since t0 and last seen 2 h later", l)
+	}
+}

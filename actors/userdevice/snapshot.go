@@ -51,24 +51,25 @@ func (f *Feature) Snapshot(now time.Time) Usage {
 // as seen at now: the latest lease end of the pairs it covers.
 func (f *Feature) Licenses(now time.Time) []License {
 	t := now.UnixNano()
-	userEnd := make([]int64, len(f.users.name))
-	deviceEnd := make([]int64, len(f.devices.name))
+	userEnd, userSeen := make([]int64, len(f.users.name)), make([]int64, len(f.users.name))
+	deviceEnd, deviceSeen := make([]int64, len(f.devices.name)), make([]int64, len(f.devices.name))
 	for p := range f.pairs.len() {
-		end := f.pairEnd(int32(p), t)
+		end, seen := f.pairEnd(int32(p), t), f.pairs.lastSeen[p]
 		u, d := f.pairs.user[p], f.pairs.device[p]
-		userEnd[u] = max(userEnd[u], end)
-		deviceEnd[d] = max(deviceEnd[d], end)
+		userEnd[u], userSeen[u] = max(userEnd[u], end), max(userSeen[u], seen)
+		deviceEnd[d], deviceSeen[d] = max(deviceEnd[d], end), max(deviceSeen[d], seen)
 	}
 	out := make([]License, 0, f.users.count+f.devices.count)
-	out = appendLicenses(out, &f.users, KindUser, userEnd)
-	return appendLicenses(out, &f.devices, KindDevice, deviceEnd)
+	out = appendLicenses(out, &f.users, KindUser, userEnd, userSeen)
+	return appendLicenses(out, &f.devices, KindDevice, deviceEnd, deviceSeen)
 }
 
-func appendLicenses(out []License, n *names, kind Kind, end []int64) []License {
+func appendLicenses(out []License, n *names, kind Kind, end, seen []int64) []License {
 	from := len(out)
 	for id, on := range n.licensed {
 		if on {
-			out = append(out, License{Kind: kind, Name: n.name[id], Since: unixTime(n.since[id]), LeaseEnd: unixTime(end[id])})
+			out = append(out, License{Kind: kind, Name: n.name[id],
+				Since: unixTime(n.since[id]), LeaseEnd: unixTime(end[id]), LastSeen: unixTime(seen[id])})
 		}
 	}
 	part := out[from:]
@@ -92,6 +93,12 @@ func (f *Feature) Events() []Event { return f.events.since(0, nil) }
 // EventsSince appends to dst the events with Seq after seq, oldest first: an integrator that
 // persists events passes the Seq of the last one it stored.
 func (f *Feature) EventsSince(seq uint64, dst []Event) []Event { return f.events.since(seq, dst) }
+
+// ResumeEvents numbers the next event lastSeq+1, so that the sequence of a feature's events
+// continues across restarts (call it after Restore with the Seq of the last persisted event).
+func (f *Feature) ResumeEvents(lastSeq uint64) {
+	f.events.resume(lastSeq)
+}
 
 // Restore replaces the feature's state with persisted records (after a restart). Names are
 // taken as stored, not normalized again. Licenses of users or devices without pairs, or of a
