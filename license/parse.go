@@ -219,15 +219,13 @@ func (p *parser) increment(ll *logicalLine, keyword string, toks []token) *Line 
 	if l.Expiry, l.Permanent, err = ParseDate(toks[4].key); err != nil {
 		bad(toks[4], "the expiry date is dd-mmm-yyyy (e.g. 07-may-2006) or permanent", "expiry date: %v", err)
 	}
-	switch c := toks[5].key; {
-	case strings.EqualFold(c, "uncounted") || c == "0":
+	if c := toks[5].key; strings.EqualFold(c, "uncounted") {
 		l.Uncounted = true
-	default:
-		n, err := strconv.Atoi(c)
-		if err != nil || n < 0 {
-			bad(toks[5], "the count is a positive number of licenses, or uncounted", "license count %q is not a number of licenses", c)
-		}
-		l.Count = n
+	} else if n, err := strconv.Atoi(c); err != nil || n < 0 {
+		bad(toks[5], "the count is a positive number of licenses, or uncounted", "license count %q is not a number of licenses", c)
+	} else {
+		// a count of 0 is FLEXlm's other spelling of uncounted
+		l.Count, l.Uncounted = n, n == 0
 	}
 	for _, t := range toks[6:] {
 		l.Attrs = append(l.Attrs, Attr{Key: t.key, Value: t.value})
