@@ -137,11 +137,9 @@ func Dial(ctx context.Context, addrs []string, opt ClientOptions) (*Client, erro
 		c.addrs = append(c.addrs, hp)
 	}
 	c.calls.New = func() any { return newCall() }
+	// Dial's ctx bounds the first connection only; c.ctx lives until Close.
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	stop := context.AfterFunc(ctx, c.cancel) // Dial's ctx bounds the first connection only
-	err := c.connect(ctx)
-	stop()
-	if err != nil {
+	if err := c.connect(ctx); err != nil {
 		c.cancel()
 		return nil, err
 	}

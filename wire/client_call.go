@@ -78,8 +78,8 @@ func (c *Client) do(ctx context.Context, cn *clientConn, cl *call) (abandoned bo
 	select {
 	case <-cl.ch:
 	case <-ctx.Done():
+		cl.timer.Stop() // before abandoning: an abandoned call may be reused at once
 		if cn.abandon(cl) {
-			cl.timer.Stop()
 			return true, ctx.Err()
 		}
 		<-cl.ch // the reply is being delivered right now

@@ -253,6 +253,8 @@ func (cn *clientConn) fail(err error) {
 	cn.mu.Unlock()
 	_ = cn.nc.Close()
 	close(cn.done)
+	// Caching mode begins before the waiting callers wake, so that they find it on.
+	cn.cl.lost(cn, err)
 	lost := &connLostError{addr: cn.addr, cause: err}
 	for _, c := range pending {
 		if c.abandoned {
@@ -261,7 +263,6 @@ func (cn *clientConn) fail(err error) {
 		c.err = lost
 		c.ch <- struct{}{}
 	}
-	cn.cl.lost(cn, err)
 }
 
 // close ends the connection and waits for its goroutines.
