@@ -10,7 +10,7 @@ import (
 // a new layout while old ones stay readable. formatV1 is the only layout so far.
 const formatV1 byte = 1
 
-var errShortValue = errors.New("value ends early")
+var errShortValue = errors.New("the value ends early: the data directory is damaged; restore it from a backup")
 
 func appendString(dst []byte, s string) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(s)))
@@ -87,7 +87,7 @@ func (r *reader) bytes() []byte {
 func (r *reader) format(record string) {
 	f := r.byte1()
 	if r.err == nil && f != formatV1 {
-		r.err = fmt.Errorf("%s record has format %d, this licd reads format %d: it was written by a newer licd", record, f, formatV1)
+		r.err = fmt.Errorf("it has format %d and this licd reads format %d: a newer licd wrote it; run that version", f, formatV1)
 	}
 }
 
@@ -106,5 +106,5 @@ func (c *strCache) str(b []byte) string {
 }
 
 func decodeErr(record string, key []byte, err error) error {
-	return fmt.Errorf("storage: cannot decode %s record at key %x: %w; the data directory is damaged or was written by another program — restore it from a backup", record, key, err)
+	return fmt.Errorf("storage: cannot decode the %s record at key %x: %w", record, key, err)
 }

@@ -66,6 +66,10 @@ type Committer struct {
 // measured on 2 cores, 4 gave no more records/s than 2 within the noise.
 const maxInFlight = 2
 
+// largeGroupBytes: a group this large is committed with a plain synced Apply.
+// Pebble turns batches of half a memtable or more into flushables.
+const largeGroupBytes = memTableBytes / 4
+
 // group is one Pebble commit and the submissions it holds.
 type group struct {
 	pb      *pebble.Batch
@@ -233,6 +237,13 @@ func (c *Committer) start(g *group) {
 		}
 	}
 	if g.ops == 0 {
+		return
+	}
+	if g.pb.Len() >= largeGroupBytes {
+		// Pebble commits a batch this large as its own flushable and drops
+		// its data afterwards; take the plain synced path rather than lean on
+		// how that interacts with a deferred sync wait.
+		g.err = c.s.applySynced(g.pb)
 		return
 	}
 	if err := applyNoSyncWait(c.s.db, g.pb); err != nil {

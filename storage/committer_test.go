@@ -2,6 +2,7 @@ package storage
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -352,5 +353,47 @@ func TestReserveIDsAcrossCrash(t *testing.T) {
 	first, err := s2.ReserveIDs("handles", 1)
 	if err != nil || first <= last {
 		t.Fatalf("after crash ReserveIDs = %d, %v; want > %d", first, err, last)
+	}
+}
+
+// A batch bigger than Pebble's large-batch threshold still commits whole and
+// durably, between ordinary ones, with callbacks in order.
+func TestCommitterLargeBatch(t *testing.T) {
+	fs := vfs.NewMem()
+	s := openMem(t, fs)
+	c := s.StartCommitter(CommitterOptions{})
+	value := make([]byte, 1<<20)
+	big := NewBatch()
+	for i := range 20 { // 20 MiB: more than half the 32 MiB memtable
+		value[0] = byte(i)
+		big.PutSetting(fmt.Sprint("blob", i), value)
+	}
+	var order []string
+	small := func(h uint64) *Batch { b := NewBatch(); b.PutGrant(&Grant{Handle: h}); return b }
+	record := func(name string) func(error) {
+		return func(err error) {
+			if err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+			order = append(order, name)
+		}
+	}
+	c.Submit(small(1), record("before"))
+	c.Submit(big, record("big"))
+	c.Submit(small(2), record("after"))
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(order, ",") != "before,big,after" {
+		t.Errorf("callback order %v", order)
+	}
+	s = reopen(t, s, fs)
+	defer s.Close()
+	v, ok, err := s.Setting("blob19")
+	if err != nil || !ok || len(v) != 1<<20 || v[0] != 19 {
+		t.Errorf("large batch setting: %d bytes, %v, %v", len(v), ok, err)
+	}
+	if have := grantHandles(t, s); !have[1] || !have[2] {
+		t.Errorf("grants around the large batch: %v", have)
 	}
 }

@@ -35,7 +35,7 @@ const (
 	escEnd    byte = 0x01
 )
 
-var errBadKey = errors.New("malformed key")
+var errBadKey = errors.New("the key is malformed: the data directory is damaged; restore it from a backup")
 
 func appendEscaped(dst []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {

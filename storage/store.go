@@ -100,7 +100,7 @@ func Open(dir string, opt Options) (*Store, error) {
 	}
 	db, err := openPebble(dir, po)
 	if err != nil {
-		return nil, fmt.Errorf("storage: cannot open the data directory %s: %w; if another licd is running on it, stop that one first", dir, err)
+		return nil, fmt.Errorf("storage: cannot open the data directory %s: %w; check that no other licd is using it and that the disk is readable", dir, err)
 	}
 	s := &Store{db: db, log: log, dir: dir}
 	if err := s.startBoot(); err != nil {

@@ -369,3 +369,13 @@ func TestBatchLenAndReset(t *testing.T) {
 		t.Errorf("reset batch still wrote counters %v", m)
 	}
 }
+
+func TestSecondOpenOfADirectoryInUseFails(t *testing.T) {
+	fs := vfs.NewMem()
+	s := openMem(t, fs)
+	defer s.Close()
+	_, err := Open("data", Options{FS: fs})
+	if err == nil || !strings.Contains(err.Error(), "no other licd") {
+		t.Fatalf("second Open: %v; want an error pointing at the other user of the directory", err)
+	}
+}
