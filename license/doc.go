@@ -10,7 +10,8 @@
 // Parse and ParseFile read any FLEXlm-style file, Citrix's or another vendor's: a syntax
 // problem is an *Error with the file, the physical line and a hint, and the other lines still
 // parse (scan.go documents the lexical rules: continuations, comments, quoting). Unknown
-// attributes are kept in Line.Attrs.
+// attributes are kept in Line.Attrs. FEATURE lines are read and pooled like INCREMENT lines
+// (their counts add up); Citrix files only use INCREMENT.
 //
 // # Models and dates
 //

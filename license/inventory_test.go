@@ -462,3 +462,17 @@ func TestThisHost(t *testing.T) {
 		t.Error("this host does not match its own host name")
 	}
 }
+
+// TestLoadOtherVendorsFiles: files of other vendors load without an error; every line is
+// rejected with a reason and nothing is pooled.
+func TestLoadOtherVendorsFiles(t *testing.T) {
+	inv := load(t, filepath.Join("testdata", "flexlm"), now2023)
+	if len(inv.Files) != 4 || len(inv.Pools) != 0 || len(inv.Rejected) == 0 {
+		t.Fatalf("files %d pools %d rejected %d", len(inv.Files), len(inv.Pools), len(inv.Rejected))
+	}
+	for _, r := range inv.Rejected {
+		if r.Reason == "" || r.File == "" {
+			t.Errorf("rejection without reason or place: %+v", r)
+		}
+	}
+}

@@ -220,3 +220,22 @@ func TestKeyFiles(t *testing.T) {
 		t.Error("missing file read")
 	}
 }
+
+// TestOpenSSLKeys: keys made by OpenSSL work (SIGNING.md promises the standard encodings).
+func TestOpenSSLKeys(t *testing.T) {
+	priv, err := ReadPrivateKey(filepath.Join("testdata", "keys", "openssl_ed25519.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := ReadPublicKey(filepath.Join("testdata", "keys", "openssl_ed25519.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !pub.Equal(priv.Public()) {
+		t.Fatal("the OpenSSL public key is not the private key's")
+	}
+	l := parseOne(t, signText(t, priv, manualLine))
+	if err := VerifyLine([]ed25519.PublicKey{pub}, l); err != nil {
+		t.Error(err)
+	}
+}
