@@ -279,3 +279,68 @@ func TestEnteringCachingModeLogsTheHoursLeft(t *testing.T) {
 		t.Fatalf("hours_left = %v, want 720", entries[0].ContextMap()["hours_left"])
 	}
 }
+
+// A license checked in while the reconcile that lists it is in flight must still be
+// released on the server: before the server's answer (the answer's grant is returned) and
+// after it (the check-in goes to the connection being reconciled).
+func TestCheckinDuringReconcileReleasesTheServersLicense(t *testing.T) {
+	p, c, _ := cachingClient(t, testInventory...)
+	ctx := context.Background()
+	cutOff(t, p, c)
+	before, err := c.Checkout(ctx, Checkout{Feature: "XDT_PLT_UD", User: "before"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := c.Checkout(ctx, Checkout{Feature: "XDT_PLT_UD", User: "after"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := make(chan struct{})
+	p.mu.Lock()
+	p.reconcileTokens = tokens
+	seen := len(p.reconciles)
+	p.mu.Unlock()
+	reconciles := func() int { p.mu.Lock(); defer p.mu.Unlock(); return len(p.reconciles) - seen }
+
+	p.refuse.Store(false)
+	waitFor(t, "the first reconcile round", func() bool { return reconciles() == 1 })
+	if err := c.Checkin(ctx, before.Handle); err != nil { // listed, not yet answered
+		t.Fatal(err)
+	}
+	late, err := c.Checkout(ctx, Checkout{Feature: "XDT_PLT_UD", User: "late"}) // still caching: needs a second round
+	if err != nil || !late.Cached {
+		t.Fatalf("checkout during the reconcile: %+v %v", late, err)
+	}
+	tokens <- struct{}{}
+	waitFor(t, "the second reconcile round", func() bool { return reconciles() == 2 })
+	done := make(chan error, 1)
+	go func() { done <- c.Checkin(ctx, after.Handle) }() // taken over by round one
+	tokens <- struct{}{}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the end of license caching mode", func() bool { active, _ := c.CachingMode(); return !active })
+	waitFor(t, "only the late license left on the server", func() bool { return p.used("XDT_PLT_UD") == 1 })
+	if err := c.Checkin(ctx, late.Handle); err != nil {
+		t.Fatal(err)
+	}
+	if n := p.used("XDT_PLT_UD"); n != 0 {
+		t.Fatalf("%d licenses left on the server", n)
+	}
+}
+
+// A restarted server may hand out a handle number the product still holds under an old
+// grant: the client gives the caller a local alias and checks in the right license.
+func TestCollidingServerHandlesGetALocalAlias(t *testing.T) {
+	_, c, _ := cachingClient(t, testInventory...)
+	g := Grant{Handle: 5, Feature: "MPS_ENT_CCU"}
+	first := c.recordGrant(&Checkout{User: "a"}, &g)
+	second := c.recordGrant(&Checkout{User: "b"}, &g)
+	if first != 5 || second == 5 || second&localHandleBit == 0 {
+		t.Fatalf("handles %d and %d for the same server handle", first, second)
+	}
+	cn, server, held, err := c.releaseHandle(second)
+	if err != nil || cn == nil || server != 5 || !held {
+		t.Fatalf("alias checkin goes to server handle %d (held %v, %v)", server, held, err)
+	}
+}

@@ -18,12 +18,13 @@ type testPeer struct {
 	ln   net.Listener
 	addr string
 
-	heartbeatEvery time.Duration // if set, the peer heartbeats each session too
-	renumber       bool          // give adopted holds new handles on reconcile
-	silent         atomic.Bool   // neither answer nor send heartbeats
-	refuse         atomic.Bool   // close new connections at once (server down)
-	slowFeature    string        // checkouts of it are answered when slowGate is closed
-	slowGate       chan struct{}
+	heartbeatEvery  time.Duration // if set, the peer heartbeats each session too
+	renumber        bool          // give adopted holds new handles on reconcile
+	silent          atomic.Bool   // neither answer nor send heartbeats
+	refuse          atomic.Bool   // close new connections at once (server down)
+	slowFeature     string        // checkouts of it are answered when slowGate is closed
+	slowGate        chan struct{}
+	reconcileTokens chan struct{} // if set, each reconcile waits for a token (set under mu)
 
 	mu         sync.Mutex
 	inventory  []InventoryItem
@@ -343,9 +344,19 @@ func (pc *peerConn) checkout(m *Checkout) (Grant, *Denial) {
 func (pc *peerConn) reconcile(m *Reconcile) Message {
 	p := pc.p
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	cp := Reconcile{Holds: append([]Hold(nil), m.Holds...), More: m.More}
 	p.reconciles = append(p.reconciles, cp)
+	tokens := p.reconcileTokens
+	p.mu.Unlock()
+	if tokens != nil {
+		select {
+		case <-tokens:
+		case <-pc.done:
+			return nil
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	res := &ReconcileResult{}
 	for _, h := range m.Holds {
 		if _, ok := p.installed[h.Feature]; !ok {
