@@ -31,6 +31,7 @@ type clientConn struct {
 	done       chan struct{} // closed when the connection ends
 	readerDone chan struct{} // closed when the reader has delivered its last reply
 	lastHeard  atomic.Int64  // unix nanoseconds (by the client's clock) of the last frame received
+	failed     atomic.Bool   // fail has begun
 	wg         sync.WaitGroup
 }
 
@@ -238,14 +239,15 @@ func (cn *clientConn) heartbeatLoop(every, grace time.Duration) {
 	}
 }
 
-// fail ends the connection once: every call still waiting gets a connection-lost error and
-// the client learns of the loss (and enters License caching mode).
+// fail ends the connection once. The client learns of the loss first (it stops using the
+// connection and enters License caching mode), then every call still waiting gets a
+// connection-lost error, so that a caller retrying finds caching mode on.
 func (cn *clientConn) fail(err error) {
-	cn.mu.Lock()
-	if cn.closed {
-		cn.mu.Unlock()
+	if !cn.failed.CompareAndSwap(false, true) {
 		return
 	}
+	cn.cl.lost(cn, err)
+	cn.mu.Lock()
 	cn.closed = true
 	cn.err = err
 	pending := cn.pending
@@ -253,8 +255,6 @@ func (cn *clientConn) fail(err error) {
 	cn.mu.Unlock()
 	_ = cn.nc.Close()
 	close(cn.done)
-	// Caching mode begins before the waiting callers wake, so that they find it on.
-	cn.cl.lost(cn, err)
 	lost := &connLostError{addr: cn.addr, cause: err}
 	for _, c := range pending {
 		if c.abandoned {
