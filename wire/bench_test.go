@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"runtime"
+	"strconv"
 	"testing"
 )
 
@@ -95,3 +96,41 @@ func BenchmarkClientCheckoutCheckin64(b *testing.B) {
 }
 
 func testingProcs() int { return runtime.GOMAXPROCS(0) }
+
+// BenchmarkClientCheckoutCheckin64Conns is the shape of the daemon's target: 64 product
+// connections, one goroutine each, checkout+checkin pairs.
+func BenchmarkClientCheckoutCheckin64Conns(b *testing.B) {
+	p := newTestPeer(b, InventoryItem{Feature: "BIG_CCU", Model: "CCU", Installed: 1 << 30})
+	clients := make(chan *Client, 64)
+	for i := 0; i < 64; i++ {
+		opt := testOptions()
+		opt.ClientID = "bench-" + strconv.Itoa(i)
+		c, err := Dial(context.Background(), []string{p.addr}, opt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		clients <- c
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.SetParallelism(max(1, 64/testingProcs()))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		c := <-clients
+		req := Checkout{Feature: "BIG_CCU", User: "bench", ClientHost: "ws"}
+		for pb.Next() {
+			g, err := c.Checkout(ctx, req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			if err := c.Checkin(ctx, g.Handle); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
+}
