@@ -1,0 +1,244 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/licd/licd/wire"
+)
+
+// dialParallelism bounds the product connections being set up at once.
+const dialParallelism = 64
+
+// Env is what a scenario drives the server through: the parameters, the server's
+// addresses, the product fleet and the result being filled.
+type Env struct {
+	P     Params
+	Addrs []string
+	// RunID prefixes every client id, host, user and device name of this run, so that runs
+	// against a shared server do not meet each other's licenses.
+	RunID string
+
+	Progress io.Writer // nil: no progress line
+	terminal bool
+
+	scenario  string
+	result    *Result
+	serverPid int // 0: unknown
+	profiler  *profiler
+
+	mu      sync.Mutex
+	fleets  []*Fleet
+	status  *wire.Client
+	lost    atomic.Int64 // products that lost the server (heartbeats, resets)
+	dialled atomic.Int64
+	counted bool // countSessions ran
+}
+
+// Fleet is a set of simulated product servers, one wire client (one connection) each.
+type Fleet struct {
+	Clients []*wire.Client
+	Model   string
+}
+
+// Product is the product identity licbench's fleet presents: Citrix Virtual Apps and
+// Desktops Premium, the demo license's product.
+const (
+	productName    = "XDT"
+	productEdition = "PLT"
+)
+
+// DialFleet connects n product servers of the license model ("CCS", "UD", ...) as a
+// "connect" phase: each one connects, handshakes and checks out its start-up license. A
+// product that cannot connect is an error of the phase; the fleet holds those that did.
+func (e *Env) DialFleet(ctx context.Context, n int, model string) (*Fleet, error) {
+	f := &Fleet{Model: model}
+	clients := make([]*wire.Client, n)
+	e.result.Connections.Wanted += n
+	e.Drive(ctx, Load{Name: "connect " + strings.ToLower(model), Workers: dialParallelism, Ops: int64(n), RequestsPerOp: 1,
+		Op: func(ctx context.Context, _ int, seq int64, _ *Recorder) error {
+			c, err := wire.Dial(ctx, e.Addrs, e.clientOptions(fmt.Sprintf("p%05d", seq), model))
+			if err != nil {
+				return fmt.Errorf("product %d of %d could not connect: %w", seq+1, n, err)
+			}
+			clients[seq] = c
+			e.dialled.Add(1)
+			return nil
+		}})
+	for _, c := range clients {
+		if c != nil {
+			f.Clients = append(f.Clients, c)
+		}
+	}
+	e.mu.Lock()
+	e.fleets = append(e.fleets, f)
+	e.mu.Unlock()
+	if len(f.Clients) == 0 {
+		return nil, fmt.Errorf("no product server could connect to %v: %s", e.Addrs, strings.Join(e.result.Phases[len(e.result.Phases)-1].ErrorSamples, "; "))
+	}
+	return f, ctx.Err()
+}
+
+func (e *Env) clientOptions(name, model string) wire.ClientOptions {
+	return wire.ClientOptions{
+		ClientID: e.RunID + "-" + name, Product: productName, Edition: productEdition, Model: model,
+		Host: e.RunID + "-" + name, VersionDate: e.P.VersionDate, Heartbeat: e.P.Heartbeat,
+		DialTimeout: 30 * time.Second, RequestTimeout: time.Minute,
+		Logger: e.lossLogger(),
+	}
+}
+
+// lossLogger counts the product's warnings that it lost the server (a missed heartbeat, a
+// reset connection: the client then enters License caching mode) and discards the rest.
+func (e *Env) lossLogger() *zap.Logger {
+	core := zapcore.NewCore(zapcore.NewConsoleEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zap.WarnLevel)
+	return zap.New(core, zap.Hooks(func(en zapcore.Entry) error {
+		if strings.Contains(en.Message, "lost") {
+			e.lost.Add(1)
+		}
+		return nil
+	}))
+}
+
+// connected counts the products connected now (not in License caching mode).
+func (e *Env) connected() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for _, f := range e.fleets {
+		for _, c := range f.Clients {
+			if on, _ := c.CachingMode(); !on {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// closeFleets ends every product session.
+func (e *Env) closeFleets() {
+	e.mu.Lock()
+	fleets := e.fleets
+	e.fleets = nil
+	st := e.status
+	e.status = nil
+	e.mu.Unlock()
+	var all []*wire.Client
+	for _, f := range fleets {
+		all = append(all, f.Clients...)
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, dialParallelism)
+	for _, c := range all {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			_ = c.Close()
+		}()
+	}
+	wg.Wait()
+	if st != nil {
+		_ = st.Close()
+	}
+}
+
+// Status asks the server for one feature's status (or every feature's with ""), without
+// per-checkout detail, over a connection of its own that accepts large answers.
+func (e *Env) Status(ctx context.Context, feature string) (*wire.Status, error) {
+	e.mu.Lock()
+	st := e.status
+	e.mu.Unlock()
+	if st == nil {
+		opt := e.clientOptions("status", "CCS")
+		opt.MaxFrame = 256 << 20 // 10,000 sessions do not fit the default 1 MiB
+		c, err := wire.Dial(ctx, e.Addrs, opt)
+		if err != nil {
+			return nil, fmt.Errorf("status connection: %w", err)
+		}
+		e.mu.Lock()
+		if e.status == nil {
+			e.status = c
+		} else {
+			_ = c.Close()
+		}
+		st = e.status
+		e.mu.Unlock()
+	}
+	b, err := st.Query(ctx, wire.Query{Kind: wire.QueryStatus, Feature: feature})
+	if err != nil {
+		return nil, fmt.Errorf("status of %q: %w", feature, err)
+	}
+	var s wire.Status
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("status of %q: the answer is not valid JSON: %w", feature, err)
+	}
+	return &s, nil
+}
+
+// FeatureStatus finds one feature in a status answer.
+func FeatureStatus(s *wire.Status, feature string) (wire.FeatureStatus, bool) {
+	for _, f := range s.Features {
+		if f.Feature == feature {
+			return f, true
+		}
+	}
+	return wire.FeatureStatus{}, false
+}
+
+// countSessions fills the result's connection figures: products connected now, products
+// that lost the server during the run, and this run's sessions as the server lists them.
+func (e *Env) countSessions(ctx context.Context) {
+	e.counted = true
+	c := &e.result.Connections
+	c.Held = e.connected()
+	c.Lost = int(e.lost.Load())
+	c.ServerSessions = -1
+	st, err := e.Status(ctx, e.P.Feature)
+	if err != nil {
+		st, err = e.Status(ctx, "")
+	}
+	if err != nil {
+		e.result.addFact("status query failed", 1, err.Error())
+		return
+	}
+	c.ServerSessions = 0
+	for _, s := range st.Sessions {
+		if strings.HasPrefix(s.Host, e.RunID+"-p") {
+			c.ServerSessions++
+			if s.Lost {
+				c.ServerLost++
+			}
+		}
+	}
+}
+
+func (e *Env) serverCPU() float64 {
+	if e.serverPid == 0 {
+		return -1
+	}
+	ps, err := ReadProcStats(e.serverPid)
+	if err != nil {
+		return -1
+	}
+	return ps.CPUSeconds
+}
+
+// names makes n names "RUNID-prefixNNNNN" once, so that hot loops do not format strings.
+func (e *Env) names(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = e.RunID + "-" + prefix + strconv.Itoa(i)
+	}
+	return out
+}
