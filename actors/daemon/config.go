@@ -1,0 +1,76 @@
+package daemon
+
+import (
+	"io"
+	"path/filepath"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/licd/licd/actors/userdevice"
+)
+
+// Version is licd's version as lmstat and the hello report it.
+const Version = "v0.1.0"
+
+// Config is everything a daemon is started with. Zero values mean the documented defaults.
+type Config struct {
+	// DataDir holds the Pebble store, the keys, the admin token and (by default) the
+	// license directory "MyFiles" and the logs.
+	DataDir string
+	// LicenseDir is where the *.lic files and the options file live (default DataDir/MyFiles).
+	LicenseDir string
+	// OptionsFile is the options file (default LicenseDir/CITRIX.opt, "Options file").
+	OptionsFile string
+	// TrustedKeys are the vendor public keys whose signatures are accepted, in addition to
+	// DataDir/keys/vendor.pub.
+	TrustedKeys []string
+	// ListenHost is the address to bind (default all interfaces; tests use 127.0.0.1).
+	ListenHost string
+	// LMPort is the license-manager port (default 27000) and VendorPort the vendor daemon's
+	// (default 7279); -1 picks a free port (tests).
+	LMPort, VendorPort int
+	// Hostname is the name license files must be bound to (default: this machine's).
+	Hostname string
+	// Heartbeat is the server heartbeat interval (default 5 minutes, "License caching mode").
+	Heartbeat time.Duration
+	// Linger is how long a lost product's licenses stay held (default 1 hour).
+	Linger time.Duration
+	// AllowShutdown lets lmdown stop the server (default off, as lmdown is disabled unless
+	// configured).
+	AllowShutdown bool
+	// MaxFrame bounds a frame's size (default wire.DefaultMaxFrame).
+	MaxFrame int
+	// UD configures user/device licensing; zero fields take userdevice.DefaultConfig's.
+	UD userdevice.Config
+	// Logger is the operational log (default: a no-op logger).
+	Logger *zap.Logger
+	// DebugLog receives the vendor debug log (default DataDir/CITRIX.log).
+	DebugLog io.Writer
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+func (c *Config) licenseDir() string {
+	if c.LicenseDir != "" {
+		return c.LicenseDir
+	}
+	return filepath.Join(c.DataDir, "MyFiles")
+}
+
+func (c *Config) optionsFile() string {
+	if c.OptionsFile != "" {
+		return c.OptionsFile
+	}
+	return filepath.Join(c.licenseDir(), "CITRIX.opt")
+}
+
+func (c *Config) port(p, def int) int {
+	switch {
+	case p == 0:
+		return def
+	case p < 0:
+		return 0
+	}
+	return p
+}

@@ -1,0 +1,270 @@
+package daemon
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+
+	"github.com/licd/licd/actors"
+	"github.com/licd/licd/license"
+	"github.com/licd/licd/wire"
+)
+
+// conn is one accepted connection: a product server, a utility or licbench. Its reader
+// goroutine decodes frames and sends checkouts straight to the feature actors; replies go
+// through its connWriter.
+type conn struct {
+	d       *Daemon
+	nc      net.Conn
+	w       *connWriter
+	local   bool
+	session uint64
+	product *actor.PID
+	closeMu sync.Once
+}
+
+// Close closes the socket; the reader then ends the connection. It implements
+// actors.ConnCloser (the product actor closes a lost product's connection this way).
+func (c *conn) Close() error {
+	var err error
+	c.closeMu.Do(func() { err = c.nc.Close() })
+	return err
+}
+
+func isLoopback(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
+}
+
+func (d *Daemon) serveConn(nc net.Conn) {
+	defer d.conns.Done()
+	c := &conn{d: d, nc: nc, local: isLoopback(nc.RemoteAddr())}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		_ = tc.SetNoDelay(true)
+	}
+	if _, err := wire.ServerHandshake(nc, time.Now().Add(10*time.Second)); err != nil {
+		d.log.Debug("handshake failed", zap.String("remote", nc.RemoteAddr().String()), zap.Error(err))
+		_ = c.Close()
+		return
+	}
+	_ = nc.SetDeadline(time.Time{})
+	c.w = newConnWriter(nc)
+	if !d.track(c) {
+		c.w.Reply(0, &wire.ProtocolError{Code: wire.CodeShuttingDown, Detail: "the license server is shutting down"})
+		c.w.close()
+		_ = c.Close()
+		return
+	}
+	err := c.readLoop()
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+		var we *wire.Error
+		if errors.As(err, &we) {
+			// A malformed or oversized frame: say why, then close this connection only.
+			c.w.Reply(0, &wire.ProtocolError{Code: we.Code, Detail: we.Detail})
+			d.log.Info("protocol error; connection closed", zap.String("remote", nc.RemoteAddr().String()), zap.Error(err))
+		}
+	}
+	if c.product != nil {
+		d.engine.Send(c.product, &actors.ProductClosed{})
+	}
+	c.w.close()
+	_ = c.Close()
+	d.untrack(c)
+}
+
+func (c *conn) readLoop() error {
+	fr := wire.NewFrameReader(bufio.NewReaderSize(c.nc, 32<<10), c.d.cfg.MaxFrame)
+	for {
+		f, err := fr.Next()
+		if err != nil {
+			return err
+		}
+		if err := c.dispatch(f); err != nil {
+			return err
+		}
+	}
+}
+
+// dispatch handles one frame. Errors it returns are protocol errors that close the
+// connection; denials are replies.
+func (c *conn) dispatch(f wire.Frame) error {
+	switch f.Type {
+	case wire.TypeCheckout:
+		if c.session == 0 {
+			return c.deny(f.ReqID, wire.Errorf(wire.CodeNoSession, "send hello (the start-up checkout) before checking out"))
+		}
+		m := &actors.CheckoutRequest{Session: c.session, ReqID: f.ReqID, Sink: c.w}
+		if err := f.Decode(&m.Req); err != nil {
+			return err
+		}
+		c.d.routeCheckout(m)
+	case wire.TypeCheckin:
+		var m wire.Checkin
+		if err := f.Decode(&m); err != nil {
+			return err
+		}
+		r := c.d.engine.Routes().ByHandle(m.Handle)
+		if r == nil {
+			return c.deny(f.ReqID, wire.Errorf(wire.CodeUnknownHandle, "no feature issued this handle"))
+		}
+		c.d.engine.Send(r.PID, &actors.CheckinRequest{Handle: m.Handle, ReqID: f.ReqID, Sink: c.w})
+	case wire.TypeCheckoutBatch:
+		if c.session == 0 {
+			return c.deny(f.ReqID, wire.Errorf(wire.CodeNoSession, "send hello (the start-up checkout) before checking out"))
+		}
+		var m wire.CheckoutBatch
+		if err := f.Decode(&m); err != nil {
+			return err
+		}
+		c.batch(f.ReqID, m.Items, false, nil)
+	case wire.TypeCheckinDevice:
+		var m wire.CheckinDevice
+		if err := f.Decode(&m); err != nil {
+			return err
+		}
+		r := c.d.engine.Routes().ByName(m.Feature)
+		if r == nil {
+			return c.deny(f.ReqID, c.d.engine.Unavailable(m.Feature))
+		}
+		c.d.engine.Send(r.PID, &actors.CheckinDeviceRequest{Device: m.Device, ReqID: f.ReqID, Sink: c.w})
+	case wire.TypeHeartbeat:
+		var m wire.Heartbeat
+		if err := f.Decode(&m); err != nil {
+			return err
+		}
+		c.heard()
+		c.w.Reply(f.ReqID, &wire.HeartbeatAck{UnixNano: m.UnixNano})
+	case wire.TypeHeartbeatAck:
+		c.heard()
+	case wire.TypeHello:
+		var m wire.Hello
+		if err := f.Decode(&m); err != nil {
+			return err
+		}
+		c.hello(f.ReqID, &m)
+	case wire.TypeReconcile:
+		if c.session == 0 {
+			return c.deny(f.ReqID, wire.Errorf(wire.CodeNoSession, "send hello before reconciling"))
+		}
+		var m wire.Reconcile
+		if err := f.Decode(&m); err != nil {
+			return err
+		}
+		c.reconcile(f.ReqID, m.Holds)
+	case wire.TypeQuery:
+		var m wire.Query
+		if err := f.Decode(&m); err != nil {
+			return err
+		}
+		go c.query(f.ReqID, m)
+	case wire.TypeAdmin:
+		var m wire.Admin
+		if err := f.Decode(&m); err != nil {
+			return err
+		}
+		go c.admin(f.ReqID, m)
+	case wire.TypeLocate:
+		c.w.Reply(f.ReqID, &wire.LocateResult{Host: c.d.hostname, VendorPort: uint16(c.d.VendorAddr().Port)})
+	default:
+		// An unknown request type from a newer client: refuse it, keep the connection.
+		return c.deny(f.ReqID, wire.Errorf(wire.CodeBadRequest, "licd does not serve message type "+f.Type.String()))
+	}
+	return nil
+}
+
+func (c *conn) deny(reqID uint32, e *wire.Error) error {
+	c.w.Reply(reqID, &wire.Denial{Code: e.Code, Detail: e.Detail})
+	return nil
+}
+
+func (c *conn) heard() {
+	if c.product != nil {
+		c.d.engine.Send(c.product, &actors.ProductHeard{When: c.d.now()})
+	}
+}
+
+// routeCheckout resolves the feature (by name, or as PRODUCT_EDITION_MODEL) and hands the
+// request to its actor, or denies it here when no actor serves that feature.
+func (d *Daemon) routeCheckout(m *actors.CheckoutRequest) {
+	if m.Req.Feature == "" {
+		m.Req.Feature = license.FeatureName(m.Req.Product, m.Req.Edition, m.Req.Model)
+	}
+	r := d.engine.Routes().ByName(m.Req.Feature)
+	if r == nil {
+		e := d.engine.Unavailable(m.Req.Feature)
+		d.debug.Log(d.now(), actors.LogDenied, m.Req.Feature, m.Req.User, m.Req.ClientHost, e.Code.Text())
+		m.Sink.Reply(m.ReqID, &wire.Denial{Code: e.Code, Detail: e.Detail})
+		return
+	}
+	d.engine.Send(r.PID, m)
+}
+
+// batchCollector gathers the per-item replies of a checkoutBatch (or a reconcile) and
+// answers with one frame when the last one arrives.
+type batchCollector struct {
+	mu        sync.Mutex
+	items     []wire.BatchItem
+	left      int
+	reqID     uint32
+	sink      actors.Sink
+	reconcile bool
+}
+
+func (b *batchCollector) Reply(idx uint32, m wire.Message) {
+	b.mu.Lock()
+	switch v := m.(type) {
+	case *wire.Grant:
+		b.items[idx].Grant = *v
+	case *wire.Denial:
+		b.items[idx].Denied = *v
+	}
+	b.left--
+	last := b.left == 0
+	b.mu.Unlock()
+	if last {
+		if b.reconcile {
+			b.sink.Reply(b.reqID, &wire.ReconcileResult{Items: b.items})
+		} else {
+			b.sink.Reply(b.reqID, &wire.BatchResult{Items: b.items})
+		}
+	}
+}
+
+func (c *conn) batch(reqID uint32, items []wire.Checkout, reconcile bool, handles []uint64) {
+	if len(items) == 0 {
+		if reconcile {
+			c.w.Reply(reqID, &wire.ReconcileResult{})
+		} else {
+			c.w.Reply(reqID, &wire.BatchResult{})
+		}
+		return
+	}
+	col := &batchCollector{items: make([]wire.BatchItem, len(items)), left: len(items), reqID: reqID, sink: c.w, reconcile: reconcile}
+	for i := range items {
+		m := &actors.CheckoutRequest{Req: items[i], Session: c.session, ReqID: uint32(i), Sink: col, Reconcile: reconcile}
+		if handles != nil {
+			m.Handle = handles[i]
+		}
+		c.d.routeCheckout(m)
+	}
+}
+
+// reconcile reinstates what a product back from License caching mode holds ("License
+// caching mode example"): every hold becomes a checkout that is granted even beyond the
+// count, after which the pool takes no new checkout until it is back within its count.
+func (c *conn) reconcile(reqID uint32, holds []wire.Hold) {
+	items := make([]wire.Checkout, len(holds))
+	handles := make([]uint64, len(holds))
+	for i, h := range holds {
+		items[i] = wire.Checkout{Feature: h.Feature, User: h.User, Device: h.Device, ClientHost: h.ClientHost,
+			Display: h.Display, VersionDate: h.VersionDate, Sockets: h.Sockets}
+		handles[i] = h.Handle
+	}
+	c.batch(reqID, items, true, handles)
+}

@@ -1,0 +1,226 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+
+	"github.com/licd/licd/actors"
+	"github.com/licd/licd/actors/userdevice"
+	"github.com/licd/licd/storage"
+)
+
+// Daemon is a running licd.
+type Daemon struct {
+	cfg      Config
+	log      *zap.Logger
+	now      func() time.Time
+	hostname string
+	token    string
+	keys     []string
+
+	store     *storage.Store
+	committer *storage.Committer
+	system    *actor.ActorSystem
+	engine    *actors.Engine
+	debug     *actors.DebugLog
+
+	lm, vd net.Listener
+
+	mu       sync.Mutex // guards live and shutting (connection bookkeeping, not the hot path)
+	live     map[*conn]struct{}
+	shutting bool
+	conns    sync.WaitGroup
+	accepts  sync.WaitGroup
+
+	rereadMu   sync.Mutex
+	lastReread ReadReport
+	stopWatch  chan struct{}
+
+	shutdownOnce sync.Once
+	done         chan struct{}
+}
+
+// Start brings a daemon up: it prepares the data directory, opens the store, rebuilds every
+// actor's state from it, loads the licenses, and only then starts accepting connections.
+// Anything started before a failure is stopped again.
+func Start(cfg Config) (d *Daemon, err error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("no data directory: pass -data DIR")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxFrame <= 0 {
+		cfg.MaxFrame = 1 << 20
+	}
+	d = &Daemon{cfg: cfg, log: cfg.Logger, now: cfg.Now, live: map[*conn]struct{}{}, done: make(chan struct{}), stopWatch: make(chan struct{})}
+	var cleanups []func()
+	defer func() {
+		if err != nil {
+			for i := len(cleanups) - 1; i >= 0; i-- {
+				cleanups[i]()
+			}
+		}
+	}()
+	lay, err := Prepare(PrepareOptions{DataDir: cfg.DataDir, LicenseDir: cfg.licenseDir(), Hostname: cfg.Hostname})
+	if err != nil {
+		return nil, err
+	}
+	d.hostname, d.token = lay.Hostname, lay.Token
+	d.keys = append([]string{lay.PublicKey}, cfg.TrustedKeys...)
+
+	if d.store, err = storage.Open(filepath.Join(cfg.DataDir, "db"), storage.Options{Logger: d.log}); err != nil {
+		return nil, fmt.Errorf("open the store in %s: %w (is another licd using this data directory?)", cfg.DataDir, err)
+	}
+	cleanups = append(cleanups, func() { _ = d.store.Close() })
+	d.committer = d.store.StartCommitter(storage.CommitterOptions{})
+	cleanups = append(cleanups, func() { _ = d.committer.Close() })
+
+	debugOut := cfg.DebugLog
+	if debugOut == nil {
+		f, ferr := os.OpenFile(filepath.Join(cfg.DataDir, "CITRIX.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if ferr != nil {
+			return nil, fmt.Errorf("open the vendor debug log: %w", ferr)
+		}
+		debugOut = f
+	}
+	d.debug = actors.NewDebugLog(debugOut, "CITRIX")
+	cleanups = append(cleanups, d.debug.Close)
+
+	d.system = actor.NewActorSystem(actor.WithLoggerFactory(slogToZap(d.log)))
+	ud := cfg.UD
+	if ud.Lease == 0 {
+		ud = mergeUD(ud)
+	}
+	env := &actors.Env{System: d.system, Store: d.store, Committer: d.committer, Now: cfg.Now, Log: d.log,
+		Debug: d.debug, UD: ud, HandleBlock: 4096}
+	d.engine = actors.NewEngine(env, actors.EngineConfig{Linger: cfg.Linger, Heartbeat: cfg.Heartbeat})
+	cleanups = append(cleanups, d.engine.Stop)
+
+	if _, err = d.Reread(); err != nil {
+		return nil, err
+	}
+	host := cfg.ListenHost
+	if d.lm, err = net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(cfg.port(cfg.LMPort, 27000)))); err != nil {
+		return nil, fmt.Errorf("listen on the license-manager port: %w (is another license server running? choose another with -lm-port)", err)
+	}
+	cleanups = append(cleanups, func() { _ = d.lm.Close() })
+	if d.vd, err = net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(cfg.port(cfg.VendorPort, 7279)))); err != nil {
+		return nil, fmt.Errorf("listen on the vendor daemon port: %w (choose another with -vendor-port)", err)
+	}
+	d.debug.Info(d.now(), fmt.Sprintf("licd %s started on %s: license manager port %d, vendor daemon port %d", Version, d.hostname, d.LMAddr().Port, d.VendorAddr().Port))
+	d.accepts.Add(2)
+	go d.acceptLoop(d.lm)
+	go d.acceptLoop(d.vd)
+	go d.watchLicenseDir()
+	return d, nil
+}
+
+func mergeUD(c userdevice.Config) userdevice.Config {
+	def := userdevice.DefaultConfig()
+	def.UseDomain = c.UseDomain
+	if c.FastInterval > 0 {
+		def.FastInterval = c.FastInterval
+	}
+	if c.SlowInterval > 0 {
+		def.SlowInterval = c.SlowInterval
+	}
+	if c.SlowThreshold > 0 {
+		def.SlowThreshold = c.SlowThreshold
+	}
+	if c.NamedUserPeriod > 0 {
+		def.NamedUserPeriod = c.NamedUserPeriod
+	}
+	def.UserCase, def.DeviceCase = c.UserCase, c.DeviceCase
+	return def
+}
+
+// LMAddr is the license-manager listener's address.
+func (d *Daemon) LMAddr() *net.TCPAddr { return d.lm.Addr().(*net.TCPAddr) }
+
+// VendorAddr is the vendor daemon listener's address.
+func (d *Daemon) VendorAddr() *net.TCPAddr { return d.vd.Addr().(*net.TCPAddr) }
+
+// Done is closed when the daemon has shut down (by Shutdown or lmdown).
+func (d *Daemon) Done() <-chan struct{} { return d.done }
+
+// Engine exposes the actor engine (for in-process benchmarks and tests).
+func (d *Daemon) Engine() *actors.Engine { return d.engine }
+
+func (d *Daemon) tokenPath() string { return filepath.Join(d.cfg.DataDir, TokenFile) }
+
+func (d *Daemon) acceptLoop(l net.Listener) {
+	defer d.accepts.Done()
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			d.log.Warn("accept", zap.Error(err))
+			time.Sleep(10 * time.Millisecond) // e.g. out of file descriptors: do not spin
+			continue
+		}
+		d.conns.Add(1)
+		go d.serveConn(nc)
+	}
+}
+
+func (d *Daemon) track(c *conn) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.shutting {
+		return false
+	}
+	d.live[c] = struct{}{}
+	return true
+}
+
+func (d *Daemon) untrack(c *conn) {
+	d.mu.Lock()
+	delete(d.live, c)
+	d.mu.Unlock()
+}
+
+// Shutdown stops the daemon in order: stop accepting, close the product connections, stop
+// the actors (each finishes its mailbox), flush the committer, close Pebble. It is safe to
+// call more than once; every call returns after the daemon is down.
+func (d *Daemon) Shutdown() {
+	d.shutdownOnce.Do(func() {
+		d.debug.Info(d.now(), "licd shutting down")
+		close(d.stopWatch)
+		_ = d.lm.Close()
+		_ = d.vd.Close()
+		d.accepts.Wait()
+		d.mu.Lock()
+		d.shutting = true
+		for c := range d.live {
+			_ = c.Close()
+		}
+		d.mu.Unlock()
+		d.conns.Wait()
+		d.engine.Stop()
+		if err := d.committer.Close(); err != nil {
+			d.log.Error("flush the committer", zap.Error(err))
+		}
+		if err := d.store.Close(); err != nil {
+			d.log.Error("close the store", zap.Error(err))
+		}
+		d.system.Shutdown()
+		d.debug.Close()
+		close(d.done)
+	})
+	<-d.done
+}

@@ -1,0 +1,139 @@
+package daemon
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/licd/licd/license"
+)
+
+// Files of a data directory.
+const (
+	TokenFile   = "admin.token"
+	KeysDir     = "keys"
+	StartupFile = "citrix_startup.lic"
+	DemoFile    = "demo.lic"
+)
+
+// PrepareOptions says where a data directory is and whether to add the demo licenses.
+type PrepareOptions struct {
+	DataDir, LicenseDir, Hostname string
+	// Demo adds demo.lic: an evaluation license for one sample product in each model.
+	Demo bool
+	Now  time.Time
+}
+
+// Layout is what Prepare found or created, for licd to print.
+type Layout struct {
+	DataDir, LicenseDir, Hostname string
+	PublicKey, PrivateKey         string
+	Token                         string
+	TokenPath                     string
+	Created                       []string
+}
+
+// Prepare makes a data directory ready: the vendor key pair (a demo key for licenses this
+// server issues to itself), the admin token utilities present for local admin requests, the
+// license directory with the built-in start-up licenses ("Citrix Start-up license", "Citrix
+// License Server Diagnostics License") and, on request, the demo license file. Existing
+// files are never overwritten.
+func Prepare(o PrepareOptions) (Layout, error) {
+	lay := Layout{DataDir: o.DataDir, LicenseDir: o.LicenseDir, Hostname: o.Hostname}
+	if lay.LicenseDir == "" {
+		lay.LicenseDir = filepath.Join(o.DataDir, "MyFiles")
+	}
+	if lay.Hostname == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return lay, fmt.Errorf("find this machine's host name: %w (pass -hostname)", err)
+		}
+		lay.Hostname = h
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	for _, dir := range []string{o.DataDir, lay.LicenseDir, filepath.Join(o.DataDir, KeysDir)} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return lay, fmt.Errorf("create %s: %w", dir, err)
+		}
+	}
+	keyDir := filepath.Join(o.DataDir, KeysDir)
+	lay.PublicKey, lay.PrivateKey = filepath.Join(keyDir, "vendor.pub"), filepath.Join(keyDir, "vendor.key")
+	if _, err := os.Stat(lay.PrivateKey); errors.Is(err, os.ErrNotExist) {
+		pub, priv, err := license.GenerateKey()
+		if err != nil {
+			return lay, err
+		}
+		if err := license.WriteKeyPair(keyDir, pub, priv); err != nil {
+			return lay, fmt.Errorf("write the demo vendor key: %w", err)
+		}
+		lay.Created = append(lay.Created, lay.PrivateKey, lay.PublicKey)
+	}
+	lay.TokenPath = filepath.Join(o.DataDir, TokenFile)
+	tok, err := os.ReadFile(lay.TokenPath)
+	if errors.Is(err, os.ErrNotExist) {
+		b := make([]byte, 24)
+		if _, err := rand.Read(b); err != nil {
+			return lay, err
+		}
+		tok = []byte(hex.EncodeToString(b))
+		if err := os.WriteFile(lay.TokenPath, append(tok, '\n'), 0o600); err != nil {
+			return lay, fmt.Errorf("write the admin token: %w", err)
+		}
+		lay.Created = append(lay.Created, lay.TokenPath)
+	} else if err != nil {
+		return lay, fmt.Errorf("read the admin token: %w", err)
+	}
+	lay.Token = strings.TrimSpace(string(tok))
+
+	priv, err := license.ReadPrivateKey(lay.PrivateKey)
+	if err != nil {
+		return lay, err
+	}
+	startup := filepath.Join(lay.LicenseDir, StartupFile)
+	if _, err := os.Stat(startup); errors.Is(err, os.ErrNotExist) {
+		text, err := license.StartupLicenseFile(lay.Hostname, priv)
+		if err != nil {
+			return lay, err
+		}
+		if err := os.WriteFile(startup, []byte(text), 0o644); err != nil {
+			return lay, fmt.Errorf("write the start-up license: %w", err)
+		}
+		lay.Created = append(lay.Created, startup)
+	}
+	if o.Demo {
+		demo := filepath.Join(lay.LicenseDir, DemoFile)
+		if _, err := os.Stat(demo); errors.Is(err, os.ErrNotExist) {
+			text, err := demoLicense(lay.Hostname, priv, o.Now)
+			if err != nil {
+				return lay, err
+			}
+			if err := os.WriteFile(demo, []byte(text), 0o644); err != nil {
+				return lay, fmt.Errorf("write the demo license: %w", err)
+			}
+			lay.Created = append(lay.Created, demo)
+		}
+	}
+	return lay, nil
+}
+
+// demoLicense is an evaluation license for one sample product in each model: Citrix
+// Virtual Apps and Desktops Premium concurrent (XDT_PLT_CCS) and user/device (XDT_PLT_UD),
+// expiring 90 days from now ("Evaluation licenses").
+func demoLicense(host string, priv []byte, now time.Time) (string, error) {
+	exp := now.AddDate(0, 0, 90).UTC().Truncate(24 * time.Hour)
+	css := license.CSSDate(uint32(exp.Year()*10000 + int(exp.Month())*100 + exp.Day()))
+	spec := license.IssueSpec{HostName: host, Lines: []license.LineSpec{
+		{Feature: "XDT_PLT_CCS", Count: 100, CSS: css, Expiry: exp, Overdraft: -1,
+			VendorString: ";LT=Eval;GP=720;CL=VDS,VDA,VDE,VDP;SA=0;ODP=0", Notice: "licd demo evaluation", SN: "DEMO-CCS", Issued: now.UTC().Truncate(24 * time.Hour), DupGroup: "V"},
+		{Feature: "XDT_PLT_UD", Count: 100, CSS: css, Expiry: exp, Overdraft: -1,
+			VendorString: ";LT=Eval;GP=720;CL=VDS,VDA,VDE,VDP;SA=0;ODP=0", Notice: "licd demo evaluation", SN: "DEMO-UD", Issued: now.UTC().Truncate(24 * time.Hour), DupGroup: "V"},
+	}}
+	return license.IssueFile(spec, priv)
+}

@@ -1,0 +1,159 @@
+package daemon
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/licd/licd/license"
+	"github.com/licd/licd/wire"
+)
+
+// ReadReport is what a (re)read of the license directory and options file found and
+// changed, as lmreread reports it.
+type ReadReport struct {
+	Files    []string            `json:"files"`
+	Added    []string            `json:"added,omitempty"`
+	Updated  []string            `json:"updated,omitempty"`
+	Removed  []string            `json:"removed,omitempty"`
+	Pending  []string            `json:"pending,omitempty"`
+	Expired  []string            `json:"expired,omitempty"`
+	Rejected []license.Rejection `json:"rejected,omitempty"`
+	Options  []string            `json:"options,omitempty"` // options-file warnings and errors
+}
+
+// Reread loads the license directory and the options file again and applies them without
+// dropping any session or handle ("Reread license and options files (lmreread)").
+func (d *Daemon) Reread() (ReadReport, error) {
+	d.rereadMu.Lock()
+	defer d.rereadMu.Unlock()
+	var rep ReadReport
+	keys, err := license.ReadPublicKeys(d.keys...)
+	if err != nil {
+		return rep, fmt.Errorf("read the trusted vendor keys: %w", err)
+	}
+	host, err := license.ThisHost()
+	if err != nil {
+		host = license.HostIdentity{}
+	}
+	host.Hostname = d.hostname
+	inv, err := license.LoadDir(d.cfg.licenseDir(), license.LoadOptions{Host: host, Keys: keys, Now: d.now(), Vendor: "CITRIX"})
+	if err != nil {
+		return rep, fmt.Errorf("read the license directory: %w", err)
+	}
+	opts, err := license.LoadOptionsFile(d.cfg.optionsFile())
+	if err != nil {
+		return rep, fmt.Errorf("read the options file: %w", err)
+	}
+	for _, w := range opts.Warnings {
+		rep.Options = append(rep.Options, "warning: "+w.Error())
+	}
+	for _, e := range opts.Errors {
+		rep.Options = append(rep.Options, "error: "+e.Error())
+	}
+	var mask uint8
+	if opts.NoLogIn {
+		mask |= 2
+	}
+	if opts.NoLogOut {
+		mask |= 1
+	}
+	if opts.NoLogDenied {
+		mask |= 4
+	}
+	d.debug.SetNoLog(mask)
+	applied, err := d.engine.Apply(inv, opts)
+	if err != nil {
+		return rep, err
+	}
+	rep.Files, rep.Rejected = inv.Files, inv.Rejected
+	rep.Added, rep.Updated, rep.Removed = applied.Added, applied.Updated, applied.Removed
+	for _, l := range inv.Pending {
+		rep.Pending = append(rep.Pending, fmt.Sprintf("%s:%d: %s starts on %s", l.File, l.LineNo, l.Feature, l.Start.Format("02-Jan-2006")))
+	}
+	for _, l := range inv.Expired {
+		rep.Expired = append(rep.Expired, fmt.Sprintf("%s:%d: %s expired on %s", l.File, l.LineNo, l.Feature, l.Expiry.Format("02-Jan-2006")))
+	}
+	for _, r := range inv.Rejected {
+		d.log.Warn("license line rejected", zap.String("file", r.File), zap.Int("line", r.Line), zap.String("feature", r.Feature), zap.String("reason", r.Reason))
+	}
+	d.lastReread = rep
+	d.debug.Info(d.now(), fmt.Sprintf("license files read: %d features, %d lines rejected", len(inv.Features()), len(inv.Rejected)))
+	return rep, nil
+}
+
+// watchLicenseDir rereads when the license directory's files change ("lmreread and a
+// changed license directory are picked up without dropping sessions or handles").
+func (d *Daemon) watchLicenseDir() {
+	last := d.dirFingerprint()
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-d.stopWatch:
+			return
+		case <-t.C:
+			fp := d.dirFingerprint()
+			if fp == last {
+				continue
+			}
+			last = fp
+			if _, err := d.Reread(); err != nil {
+				d.log.Warn("reread after a license directory change", zap.Error(err))
+			}
+		}
+	}
+}
+
+func (d *Daemon) dirFingerprint() [32]byte {
+	h := sha256.New()
+	entries, _ := os.ReadDir(d.cfg.licenseDir())
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fi, err := os.Stat(filepath.Join(d.cfg.licenseDir(), n))
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(h, "%s|%d|%d\n", n, fi.Size(), fi.ModTime().UnixNano())
+	}
+	if fi, err := os.Stat(d.cfg.optionsFile()); err == nil {
+		fmt.Fprintf(h, "opt|%d|%d\n", fi.Size(), fi.ModTime().UnixNano())
+	}
+	var out [32]byte
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
+// adminOp runs one admin request for a local, authorised caller.
+func (d *Daemon) adminOp(op string, args []byte) (any, error) {
+	switch op {
+	case "reread":
+		return d.Reread()
+	case "shutdown":
+		if !d.cfg.AllowShutdown {
+			return nil, wire.Errorf(wire.CodeDisabled, "lmdown is disabled on this server: start licd with -allow-lmdown to permit it")
+		}
+		return map[string]string{"status": "shutting down"}, nil
+	case "users.add", "users.list", "users.role", "users.remove", "service.enable", "service.disable", "service.query":
+		return d.accountsOp(op, args)
+	case "udadmin":
+		var req UDAdminRequest
+		if len(args) > 0 {
+			if err := json.Unmarshal(args, &req); err != nil {
+				return nil, wire.Errorf(wire.CodeBadRequest, "udadmin arguments: "+err.Error())
+			}
+		}
+		return d.udadmin(req)
+	}
+	return nil, wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("unknown admin operation %q (reread, shutdown, udadmin)", op))
+}

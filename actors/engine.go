@@ -1,0 +1,295 @@
+package actors
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+
+	"github.com/licd/licd/actors/userdevice"
+	"github.com/licd/licd/license"
+	"github.com/licd/licd/storage"
+	"github.com/licd/licd/wire"
+)
+
+// EngineConfig holds the engine's timings.
+type EngineConfig struct {
+	// Linger is how long a lost product's licenses stay held so that it can come back and
+	// reconcile ("License caching mode").
+	Linger time.Duration
+	// Heartbeat is the server's heartbeat interval ("Citrix Start-up license": five minutes).
+	Heartbeat time.Duration
+	// OptimizeTick is how often the optimizer looks for user/device features that are due.
+	OptimizeTick time.Duration
+}
+
+// Engine assembles the actors of one licd: the supervisor and its feature actors, the
+// sessions registry and the user/device optimizer, and the immutable routing table the
+// connection readers use.
+type Engine struct {
+	env       *Env
+	cfg       EngineConfig
+	sup       *actor.PID
+	sessions  *actor.PID
+	optimizer *actor.PID
+
+	routes  atomic.Pointer[Routes]
+	inv     atomic.Pointer[license.Inventory]
+	opts    atomic.Pointer[license.Options]
+	missing atomic.Pointer[map[string]*wire.Error]
+
+	applyMu sync.Mutex // serialises Apply (admin path only, never the checkout path)
+}
+
+// NewEngine starts the supervisor, the sessions registry and the optimizer. Features come
+// with Apply.
+func NewEngine(env *Env, cfg EngineConfig) *Engine {
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = 5 * time.Minute
+	}
+	if cfg.Linger <= 0 {
+		cfg.Linger = time.Hour
+	}
+	if cfg.OptimizeTick <= 0 {
+		cfg.OptimizeTick = time.Second
+	}
+	e := &Engine{env: env, cfg: cfg}
+	e.routes.Store(newRoutes(nil))
+	empty := map[string]*wire.Error{}
+	e.missing.Store(&empty)
+	root := env.System.Root
+	e.sup = root.Spawn(newSupervisorProps())
+	e.sessions = root.Spawn(newSessionsProps(env, e, cfg.Linger))
+	e.optimizer = e.spawn(newOptimizerProps(env, e, cfg.OptimizeTick), "optimizer")
+	return e
+}
+
+// Env returns the engine's environment.
+func (e *Engine) Env() *Env { return e.env }
+
+// Routes returns the current routing table (never nil).
+func (e *Engine) Routes() *Routes { return e.routes.Load() }
+
+// Inventory returns the inventory last applied.
+func (e *Engine) Inventory() *license.Inventory { return e.inv.Load() }
+
+// Options returns the options last applied (may be nil).
+func (e *Engine) Options() *license.Options { return e.opts.Load() }
+
+// Heartbeat is the server's heartbeat interval.
+func (e *Engine) Heartbeat() time.Duration { return e.cfg.Heartbeat }
+
+// Sessions is the sessions registry's PID.
+func (e *Engine) Sessions() *actor.PID { return e.sessions }
+
+// Unavailable says why a feature that has no route cannot be served: its lines are all
+// expired or not yet started, or it does not exist at all.
+func (e *Engine) Unavailable(feature string) *wire.Error {
+	if err := (*e.missing.Load())[feature]; err != nil {
+		return err
+	}
+	return wire.Errorf(wire.CodeNoSuchFeature, fmt.Sprintf("feature %q is not in this license server's inventory", feature))
+}
+
+func (e *Engine) spawn(props *actor.Props, name string) *actor.PID {
+	reply := make(chan *actor.PID, 1)
+	e.env.System.Root.Send(e.sup, &spawnChild{props: props, name: name, reply: reply})
+	return <-reply
+}
+
+// Send delivers a message to an actor from outside the actor system.
+func (e *Engine) Send(pid *actor.PID, msg interface{}) { e.env.System.Root.Send(pid, msg) }
+
+func (e *Engine) broadcast(msg interface{}) {
+	for _, r := range e.Routes().All() {
+		e.env.System.Root.Send(r.PID, msg)
+	}
+}
+
+// StartProduct spawns the product actor of a connection whose hello succeeded.
+func (e *Engine) StartProduct(session uint64, conn ConnCloser, sink Sink) *actor.PID {
+	return e.env.System.Root.Spawn(newProductProps(e.env, e, session, conn, sink, e.cfg.Heartbeat))
+}
+
+// ApplyReport says what an Apply changed, for lmreread.
+type ApplyReport struct {
+	Added, Updated, Removed []string
+}
+
+// Apply installs an inventory and options file: new features get actors, existing ones
+// reload in place (no session or handle is dropped), features no longer licensed keep their
+// actor so that their holders can still check in, but have no pools to grant from.
+func (e *Engine) Apply(inv *license.Inventory, opts *license.Options) (ApplyReport, error) {
+	e.applyMu.Lock()
+	defer e.applyMu.Unlock()
+	var rep ApplyReport
+	old := e.Routes()
+	byFeature := map[string][]*license.Pool{}
+	for _, p := range inv.Pools {
+		byFeature[p.Feature] = append(byFeature[p.Feature], p)
+	}
+	var routes []*Route
+	for feature, pools := range byFeature {
+		sort.Slice(pools, func(i, j int) bool { return pools[i].CSS < pools[j].CSS })
+		if r := old.ByName(feature); r != nil {
+			e.env.System.Root.Send(r.PID, &Reload{Pools: pools, Options: opts})
+			routes = append(routes, r)
+			rep.Updated = append(rep.Updated, feature)
+			continue
+		}
+		r, err := e.newRoute(feature, pools, opts, inv)
+		if err != nil {
+			return rep, err
+		}
+		routes = append(routes, r)
+		rep.Added = append(rep.Added, feature)
+	}
+	for _, r := range old.All() {
+		if _, ok := byFeature[r.Name]; !ok {
+			e.env.System.Root.Send(r.PID, &Reload{Pools: nil, Options: opts})
+			routes = append(routes, r)
+			rep.Removed = append(rep.Removed, r.Name)
+		}
+	}
+	missing := map[string]*wire.Error{}
+	for _, l := range inv.Expired {
+		missing[l.Feature] = wire.Errorf(wire.CodeExpired, fmt.Sprintf("%s expired on %s", l.Feature, l.Expiry.Format("02-Jan-2006")))
+	}
+	for _, l := range inv.Pending {
+		missing[l.Feature] = wire.Errorf(wire.CodeNotYetStarted, fmt.Sprintf("%s starts on %s", l.Feature, l.Start.Format("02-Jan-2006")))
+	}
+	e.inv.Store(inv)
+	e.opts.Store(opts)
+	e.missing.Store(&missing)
+	e.routes.Store(newRoutes(routes))
+	sort.Strings(rep.Added)
+	sort.Strings(rep.Updated)
+	sort.Strings(rep.Removed)
+	return rep, nil
+}
+
+func (e *Engine) newRoute(feature string, pools []*license.Pool, opts *license.Options, inv *license.Inventory) (*Route, error) {
+	id, err := e.featureID(feature)
+	if err != nil {
+		return nil, err
+	}
+	spec := &FeatureSpec{Name: feature, ID: id, Model: pools[0].Model, Pools: pools, Options: opts}
+	if f, ok := inv.Friendly[feature]; ok {
+		spec.Friendly = f.Name
+	}
+	var props *actor.Props
+	if isUserDevice(spec.Model) {
+		props = newUDProps(e.env, e, spec)
+	} else {
+		props = newConcurrentProps(e.env, spec)
+	}
+	pid := e.spawn(props, "feature/"+feature)
+	return &Route{Name: feature, ID: id, Model: spec.Model, PID: pid, Spec: spec}, nil
+}
+
+// featureID returns the durable id of a feature (the high bits of its handles), assigning
+// one the first time a feature is seen.
+func (e *Engine) featureID(feature string) (uint64, error) {
+	key := "feature-id/" + feature
+	v, ok, err := e.env.Store.Setting(key)
+	if err != nil {
+		return 0, fmt.Errorf("read id of feature %s: %w", feature, err)
+	}
+	if ok && len(v) == 8 {
+		return binary.BigEndian.Uint64(v), nil
+	}
+	id, err := e.env.Store.ReserveIDs("feature-id", 1)
+	if err != nil {
+		return 0, fmt.Errorf("assign id to feature %s: %w", feature, err)
+	}
+	id++ // 0 is the sessions' prefix
+	b := storage.NewBatch()
+	b.PutSetting(key, binary.BigEndian.AppendUint64(nil, id))
+	if err := e.env.Store.Commit(b); err != nil {
+		return 0, fmt.Errorf("store id of feature %s: %w", feature, err)
+	}
+	return id, nil
+}
+
+// Status gathers every feature's status (and the sessions) from their actors.
+func (e *Engine) Status(feature string, detail bool, timeout time.Duration) ([]wire.FeatureStatus, []wire.SessionStatus, error) {
+	root := e.env.System.Root
+	var futures []*actor.Future
+	for _, r := range e.Routes().All() {
+		if feature != "" && r.Name != feature {
+			continue
+		}
+		futures = append(futures, root.RequestFuture(r.PID, &StatusRequest{Detail: detail}, timeout))
+	}
+	out := make([]wire.FeatureStatus, 0, len(futures))
+	for _, f := range futures {
+		res, err := f.Result()
+		if err != nil {
+			return nil, nil, fmt.Errorf("feature status: %w", err)
+		}
+		if fs, ok := res.(*wire.FeatureStatus); ok {
+			out = append(out, *fs)
+		}
+	}
+	res, err := root.RequestFuture(e.sessions, &SessionsStatus{}, timeout).Result()
+	if err != nil {
+		return nil, nil, fmt.Errorf("sessions status: %w", err)
+	}
+	sessions, _ := res.([]wire.SessionStatus)
+	sort.Slice(sessions, func(i, j int) bool { return sessions[i].ID < sessions[j].ID })
+	return out, sessions, nil
+}
+
+// Stop stops every actor (feature actors finish their mailboxes first) and waits.
+func (e *Engine) Stop() {
+	root := e.env.System.Root
+	var fs []*actor.Future
+	for _, r := range e.Routes().All() {
+		fs = append(fs, root.PoisonFuture(r.PID))
+	}
+	fs = append(fs, root.PoisonFuture(e.sessions), root.PoisonFuture(e.optimizer))
+	for _, f := range fs {
+		if _, err := f.Result(); err != nil {
+			e.env.Log.Warn("stop actor", zap.Error(err))
+		}
+	}
+	_, _ = root.PoisonFuture(e.sup).Result()
+}
+
+// UDUsage returns the usage of every user/device-family feature (or of one), as of each
+// feature's last optimization (udadmin -list).
+func (e *Engine) UDUsage(feature string, timeout time.Duration) ([]userdevice.Usage, error) {
+	var out []userdevice.Usage
+	for _, r := range e.Routes().All() {
+		if !isUserDevice(r.Model) || (feature != "" && r.Name != feature) {
+			continue
+		}
+		res, err := e.env.System.Root.RequestFuture(r.PID, &UDUsageRequest{}, timeout).Result()
+		if err != nil {
+			return nil, fmt.Errorf("usage of %s: %w", r.Name, err)
+		}
+		if u, ok := res.(*userdevice.Usage); ok {
+			out = append(out, *u)
+		}
+	}
+	return out, nil
+}
+
+// UDRelease releases one user or device from one feature (udadmin -delete).
+func (e *Engine) UDRelease(feature string, kind userdevice.Kind, name string, timeout time.Duration) (int, error) {
+	r := e.Routes().ByName(feature)
+	if r == nil || !isUserDevice(r.Model) {
+		return 0, wire.Errorf(wire.CodeNoSuchFeature, fmt.Sprintf("%q is not a user/device feature of this server", feature))
+	}
+	res, err := e.env.System.Root.RequestFuture(r.PID, &UDReleaseRequest{Kind: kind, Name: name}, timeout).Result()
+	if err != nil {
+		return 0, fmt.Errorf("release in %s: %w", feature, err)
+	}
+	rr := res.(*UDReleaseResult)
+	return rr.Released, rr.Err
+}

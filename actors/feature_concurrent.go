@@ -1,0 +1,221 @@
+package actors
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+
+	"github.com/licd/licd/actors/concurrent"
+	"github.com/licd/licd/license"
+	"github.com/licd/licd/storage"
+	"github.com/licd/licd/wire"
+)
+
+// concurrentActor owns one concurrent, per-socket or server (start-up) feature: its pools,
+// its holders and its handles. It is a thin shell around concurrent.Feature: it feeds it
+// requests, persists grants through its pipeline and replies once they are durable.
+type concurrentActor struct {
+	env     *Env
+	spec    *FeatureSpec
+	core    *concurrent.Feature
+	pl      pipeline
+	handles handleAlloc
+	grant   storage.Grant // scratch record, copied into the batch by PutGrant
+	req     concurrent.Request
+}
+
+func newConcurrentProps(env *Env, spec *FeatureSpec) *actor.Props {
+	return actor.PropsFromProducer(func() actor.Actor {
+		return &concurrentActor{env: env, spec: spec}
+	})
+}
+
+func poolSpecs(pools []*license.Pool) []concurrent.PoolSpec {
+	out := make([]concurrent.PoolSpec, 0, len(pools))
+	for _, p := range pools {
+		out = append(out, concurrent.PoolSpec{
+			ID: p.ID, CSS: uint32(p.CSS), Count: p.Count,
+			Expiry: p.Expiry, Permanent: p.Permanent, Start: poolStart(p),
+		})
+	}
+	return out
+}
+
+// poolStart is the latest START of the pool's lines (zero when none has one).
+func poolStart(p *license.Pool) time.Time {
+	var s time.Time
+	for _, l := range p.Lines {
+		if l.Start.After(s) {
+			s = l.Start
+		}
+	}
+	return s
+}
+
+func (a *concurrentActor) config() concurrent.Config {
+	model := concurrent.ModelConcurrent
+	if a.spec.Model == license.ModelPerSocket {
+		model = concurrent.ModelPerSocket
+	}
+	cfg := concurrent.Config{Model: model, MapPolicyError: mapGateDenial}
+	if a.spec.Options != nil {
+		if g := a.spec.Options.Gate(a.spec.Name); g != nil && !g.Open() {
+			cfg.Policy = g
+		}
+	}
+	return cfg
+}
+
+func (a *concurrentActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *CheckoutRequest:
+		a.checkout(m)
+		a.pl.flush()
+	case *CheckinRequest:
+		a.checkin(m)
+		a.pl.flush()
+	case *committed:
+		a.pl.finished(m.p)
+		if m.err != nil {
+			a.rollback(m.p)
+		}
+		a.pl.recycle(m.p)
+		a.pl.flush()
+	case *CheckinDeviceRequest:
+		handles := a.core.CheckinDevice(m.Device)
+		for _, h := range handles {
+			a.pl.batch().DeleteGrant(h)
+		}
+		r := a.pl.addReply()
+		r.sink, r.reqID, r.kind, r.ack = m.Sink, m.ReqID, replyAck, wire.Ack{Released: uint32(len(handles))}
+		a.pl.flush()
+	case *ReleaseSession:
+		for _, h := range a.core.ReleaseSession(m.Session) {
+			a.pl.batch().DeleteGrant(h)
+		}
+		a.pl.flush()
+	case *handleBlock:
+		a.handles.refilled(a.env, m)
+	case *StatusRequest:
+		ctx.Respond(a.status(m.Detail))
+	case *Reload:
+		a.spec.Pools, a.spec.Options = m.Pools, m.Options
+		a.core.Reload(poolSpecs(m.Pools))
+		a.core.SetPolicy(a.config().Policy)
+	case *actor.Started:
+		if err := a.start(ctx); err != nil {
+			// Panicking hands the failure to the supervisor, which restarts the actor.
+			panic(err)
+		}
+	}
+}
+
+func (a *concurrentActor) start(ctx actor.Context) error {
+	if a.spec.starts.Add(1) > 1 {
+		if err := syncWithStore(a.env, a.spec.Name); err != nil {
+			return err
+		}
+	}
+	a.core = concurrent.New(a.spec.Name, poolSpecs(a.spec.Pools), a.config())
+	a.pl = newPipeline(a.env.Committer, a.env.System.Root, ctx.Self())
+	if err := a.handles.init(a.env, a.spec.ID, a.spec.Name); err != nil {
+		return err
+	}
+	restored := 0
+	err := a.env.Store.ForEachGrant(func(g *storage.Grant) error {
+		if g.Feature != a.spec.Name {
+			return nil
+		}
+		a.core.Restore(concurrent.Holder{
+			Handle: g.Handle, Session: g.Session, PoolID: g.PoolID, Device: g.Device, User: g.User,
+			Host: g.ClientHost, Display: g.Display, Product: g.Product, VersionDate: g.VersionDate,
+			Units: int(max(g.Sockets, 1)), Start: time.Unix(0, g.Start),
+		})
+		restored++
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("restore grants of %s: %w", a.spec.Name, err)
+	}
+	if restored > 0 {
+		a.env.Log.Info("feature restored", zap.String("feature", a.spec.Name), zap.Int("handles", restored))
+	}
+	return nil
+}
+
+func (a *concurrentActor) checkout(m *CheckoutRequest) {
+	now := a.env.Now()
+	c := &m.Req
+	device := c.Device
+	if device == "" {
+		device = c.ClientHost
+	}
+	if device == "" || len(device) > maxNameBytes || len(c.User) > maxNameBytes || len(c.ClientHost) > maxNameBytes {
+		a.deny(m, wire.Errorf(wire.CodeBadName, "a concurrent checkout needs a device id (or client host) of at most 256 bytes"), now)
+		return
+	}
+	handle, ok := a.handles.take(a.env, a.pl.self)
+	if !ok {
+		a.deny(m, wire.Errorf(wire.CodeInternal, "no handle numbers available yet; retry"), now)
+		return
+	}
+	a.req = concurrent.Request{
+		Session: m.Session, Device: device, User: c.User, Host: c.ClientHost, Display: c.Display,
+		Product: c.Product, VersionDate: c.VersionDate, Sockets: int(c.Sockets),
+	}
+	var g concurrent.Grant
+	var derr *wire.Error
+	if m.Reconcile {
+		g, derr = a.core.Reconcile(&a.req, handle, now)
+	} else {
+		g, derr = a.core.Checkout(&a.req, handle, now)
+	}
+	if derr != nil {
+		a.deny(m, derr, now)
+		return
+	}
+	a.grant = storage.Grant{
+		Handle: handle, Session: m.Session, Feature: a.spec.Name, PoolID: g.PoolID, Device: device,
+		User: c.User, ClientHost: c.ClientHost, Display: c.Display, Product: c.Product,
+		VersionDate: c.VersionDate, Sockets: uint16(g.Units), Start: now.UnixNano(),
+	}
+	a.pl.batch().PutGrant(&a.grant)
+	r := a.pl.addReply()
+	r.sink, r.reqID, r.kind, r.handle = m.Sink, m.ReqID, replyGrant, handle
+	r.grant = wire.Grant{Handle: handle, Feature: a.spec.Name, PoolID: g.PoolID, CSS: g.CSS, Shared: g.Shared}
+	a.env.Debug.Log(now, LogOut, a.spec.Name, c.User, c.ClientHost, "")
+}
+
+func (a *concurrentActor) deny(m *CheckoutRequest, e *wire.Error, now time.Time) {
+	a.env.Debug.Log(now, LogDenied, a.spec.Name, m.Req.User, m.Req.ClientHost, e.Code.Text())
+	r := a.pl.addReply()
+	r.sink, r.reqID, r.kind = m.Sink, m.ReqID, replyDenial
+	r.denial = wire.Denial{Code: e.Code, Detail: e.Detail}
+}
+
+func (a *concurrentActor) checkin(m *CheckinRequest) {
+	h, known := a.core.Holder(m.Handle)
+	if ok, _ := a.core.Checkin(m.Handle); !ok || !known {
+		r := a.pl.addReply()
+		r.sink, r.reqID, r.kind = m.Sink, m.ReqID, replyDenial
+		r.denial = wire.Denial{Code: wire.CodeUnknownHandle, Detail: fmt.Sprintf("handle %d is not held in %s", m.Handle, a.spec.Name)}
+		return
+	}
+	a.pl.batch().DeleteGrant(m.Handle)
+	r := a.pl.addReply()
+	r.sink, r.reqID, r.kind, r.ack = m.Sink, m.ReqID, replyAck, wire.Ack{Released: 1}
+	a.env.Debug.Log(a.env.Now(), LogIn, a.spec.Name, h.User, h.Host, "")
+}
+
+// rollback undoes the grants of a batch that could not be made durable: they were never
+// acknowledged, so the licenses go back to the pool.
+func (a *concurrentActor) rollback(p *pending) {
+	for i := range p.replies {
+		if r := &p.replies[i]; r.kind == replyGrant && r.handle != 0 {
+			a.core.Checkin(r.handle)
+		}
+	}
+	a.env.Log.Error("grant batch not durable; grants rolled back", zap.String("feature", a.spec.Name), zap.Error(p.done.err))
+}

@@ -1,0 +1,403 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+
+	"github.com/licd/licd/actors/userdevice"
+	"github.com/licd/licd/license"
+	"github.com/licd/licd/storage"
+	"github.com/licd/licd/wire"
+)
+
+// udActor owns one feature of the user/device family (user/device, per user, per device,
+// named user): a thin shell around userdevice.Feature. Connections are granted at once; the
+// optimizer (its supervisor for optimization) later lowers consumption ("License
+// optimization").
+type udActor struct {
+	env        *Env
+	engine     *Engine
+	spec       *FeatureSpec
+	core       *userdevice.Feature
+	pl         pipeline
+	handles    handleAlloc
+	held       map[uint64]*udHold
+	lastEv     uint64
+	events     []userdevice.Event
+	optimizing bool
+
+	grant storage.Grant
+	edge  storage.UDEdge
+	lic   storage.UDLicense
+	ev    storage.Event
+}
+
+// udHold is one open connection (a handle) of a user on a device.
+type udHold struct {
+	session             uint64
+	user, device        string // as the feature knows them (normalised)
+	host, display, prod string
+	version             uint32
+	start               time.Time
+}
+
+// Messages of the user/device family.
+type (
+	// UDUsageRequest asks for the feature's userdevice.Usage (udadmin -list, lmstat).
+	UDUsageRequest struct{}
+	// UDReleaseRequest releases one user or device (udadmin -delete); answered with
+	// UDReleaseResult.
+	UDReleaseRequest struct {
+		Kind userdevice.Kind
+		Name string
+	}
+	// UDReleaseResult answers UDReleaseRequest.
+	UDReleaseResult struct {
+		Released int
+		Err      error
+	}
+	optimizeDue struct{}
+	optimizeJob struct {
+		in      *userdevice.OptimizeInput
+		feature *actor.PID
+		name    string
+	}
+	optimizeDone struct {
+		res      *userdevice.OptimizeResult
+		duration time.Duration
+	}
+)
+
+func udModel(m license.Model) userdevice.Model {
+	switch m {
+	case license.ModelPerUser:
+		return userdevice.ModelPerUser
+	case license.ModelPerDevice:
+		return userdevice.ModelPerDevice
+	case license.ModelNamedUser:
+		return userdevice.ModelNamedUser
+	}
+	return userdevice.ModelUserDevice
+}
+
+func newUDProps(env *Env, e *Engine, spec *FeatureSpec) *actor.Props {
+	return actor.PropsFromProducer(func() actor.Actor { return &udActor{env: env, engine: e, spec: spec} })
+}
+
+func counts(pools []*license.Pool) (purchased, overdraft int) {
+	for _, p := range pools {
+		purchased += p.Count
+		overdraft += p.Overdraft
+	}
+	return purchased, overdraft
+}
+
+func (a *udActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *CheckoutRequest:
+		a.checkout(m)
+		a.afterChange()
+	case *CheckinRequest:
+		a.checkin(m)
+		a.afterChange()
+	case *committed:
+		a.pl.finished(m.p)
+		if m.err != nil {
+			a.env.Log.Error("user/device batch not durable", zap.String("feature", a.spec.Name), zap.Error(m.err))
+		}
+		a.pl.recycle(m.p)
+		a.pl.flush()
+	case *CheckinDeviceRequest:
+		n := 0
+		for h, hold := range a.held {
+			if hold.device == m.Device {
+				a.disconnect(h, hold)
+				n++
+			}
+		}
+		r := a.pl.addReply()
+		r.sink, r.reqID, r.kind, r.ack = m.Sink, m.ReqID, replyAck, wire.Ack{Released: uint32(n)}
+		a.afterChange()
+	case *ReleaseSession:
+		for h, hold := range a.held {
+			if hold.session == m.Session {
+				a.disconnect(h, hold)
+			}
+		}
+		a.afterChange()
+	case *optimizeDue:
+		a.maybeOptimize(ctx)
+		a.afterChange()
+	case *optimizeDone:
+		a.optimizing = false
+		changes := a.core.ApplyOptimization(m.res, a.env.Now())
+		a.persistChanges(changes)
+		a.afterChange()
+	case *UDReleaseRequest:
+		rel, err := a.core.Release(m.Kind, m.Name, a.env.Now())
+		if err == nil {
+			a.persistReleased(rel)
+			users, devices := a.core.ReleasedCounts()
+			a.pl.batch().PutCounter("udadmin/users-released/"+a.spec.Name, users)
+			a.pl.batch().PutCounter("udadmin/devices-released/"+a.spec.Name, devices)
+			a.afterChange()
+		}
+		ctx.Respond(&UDReleaseResult{Released: len(rel), Err: err})
+	case *UDUsageRequest:
+		u := a.core.Snapshot(a.env.Now())
+		ctx.Respond(&u)
+	case *StatusRequest:
+		ctx.Respond(a.status(m.Detail))
+	case *handleBlock:
+		a.handles.refilled(a.env, m)
+	case *Reload:
+		a.spec.Pools, a.spec.Options = m.Pools, m.Options
+		a.core.SetCounts(counts(m.Pools))
+	case *actor.Started:
+		if err := a.start(ctx); err != nil {
+			panic(err)
+		}
+	}
+}
+
+// afterChange persists the events the core logged since the last call and flushes.
+func (a *udActor) afterChange() {
+	a.events = a.core.EventsSince(a.lastEv, a.events[:0])
+	for i := range a.events {
+		e := &a.events[i]
+		a.lastEv = e.Seq
+		a.ev = storage.Event{Feature: a.spec.Name, Time: e.Time.UnixNano(), Kind: e.Type.String(), Text: e.String()}
+		a.pl.batch().AppendEvent(&a.ev)
+	}
+	a.pl.flush()
+}
+
+func (a *udActor) start(ctx actor.Context) error {
+	if a.spec.starts.Add(1) > 1 {
+		if err := syncWithStore(a.env, a.spec.Name); err != nil {
+			return err
+		}
+	}
+	purchased, overdraft := counts(a.spec.Pools)
+	a.core = userdevice.NewFeature(a.spec.Name, udModel(a.spec.Model), purchased, overdraft, a.env.UD)
+	a.pl = newPipeline(a.env.Committer, a.env.System.Root, ctx.Self())
+	a.held = make(map[uint64]*udHold)
+	if err := a.handles.init(a.env, a.spec.ID, a.spec.Name); err != nil {
+		return err
+	}
+	var edges []userdevice.Edge
+	var lics []userdevice.License
+	name := a.spec.Name
+	err := a.env.Store.ForEachUDEdge(func(e *storage.UDEdge) error {
+		if e.Feature == name {
+			edges = append(edges, userdevice.Edge{User: e.User, Device: e.Device, First: time.Unix(0, e.First), LastSeen: time.Unix(0, e.LastSeen), Live: int(e.Live)})
+		}
+		return nil
+	})
+	if err == nil {
+		err = a.env.Store.ForEachUDLicense(func(l *storage.UDLicense) error {
+			if l.Feature == name {
+				lics = append(lics, userdevice.License{Kind: userdevice.Kind(l.Kind), Name: l.Name, Since: time.Unix(0, l.Since), LeaseEnd: time.Unix(0, l.LeaseEnd)})
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = a.env.Store.ForEachGrant(func(g *storage.Grant) error {
+			if g.Feature == name {
+				a.held[g.Handle] = &udHold{session: g.Session, user: g.User, device: g.Device, host: g.ClientHost,
+					display: g.Display, prod: g.Product, version: g.VersionDate, start: time.Unix(0, g.Start)}
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("restore user/device state of %s: %w", name, err)
+	}
+	users, uerr := a.env.Store.Counter("udadmin/users-released/" + name)
+	devices, derr := a.env.Store.Counter("udadmin/devices-released/" + name)
+	if err := errors.Join(uerr, derr); err != nil {
+		return fmt.Errorf("restore udadmin counters of %s: %w", name, err)
+	}
+	a.persistChanges(a.core.Restore(edges, lics, users, devices))
+	a.lastEv = 0
+	if evs := a.core.EventsSince(0, nil); len(evs) > 0 {
+		a.lastEv = evs[len(evs)-1].Seq // restore's own bookkeeping is not news
+	}
+	if len(edges) > 0 {
+		a.env.Log.Info("user/device feature restored", zap.String("feature", name), zap.Int("pairs", len(edges)), zap.Int("licenses", len(lics)), zap.Int("handles", len(a.held)))
+	}
+	a.pl.flush()
+	return nil
+}
+
+func (a *udActor) checkout(m *CheckoutRequest) {
+	now := a.env.Now()
+	c := &m.Req
+	if m.Reconcile && m.Handle != 0 {
+		if _, ok := a.held[m.Handle]; ok {
+			r := a.pl.addReply()
+			r.sink, r.reqID, r.kind = m.Sink, m.ReqID, replyGrant
+			r.grant = wire.Grant{Handle: m.Handle, Feature: a.spec.Name}
+			return
+		}
+	}
+	device := c.Device
+	if device == "" {
+		device = c.ClientHost
+	}
+	d, err := a.core.Connect(c.User, device, now)
+	if err != nil {
+		code := wire.CodeInternal
+		var ne *userdevice.NameError
+		var le *userdevice.LimitError
+		switch {
+		case errors.As(err, &ne):
+			code = wire.CodeBadName
+		case errors.As(err, &le):
+			code = wire.CodeLicensedNumberReached
+			if m.Reconcile {
+				// "License caching mode example": what a returning product holds is
+				// reinstated; user/device licenses had no limit while it was caching.
+				code = wire.OK
+			}
+		}
+		if code != wire.OK {
+			a.env.Debug.Log(now, LogDenied, a.spec.Name, c.User, c.ClientHost, code.Text())
+			r := a.pl.addReply()
+			r.sink, r.reqID, r.kind = m.Sink, m.ReqID, replyDenial
+			r.denial = wire.Denial{Code: code, Detail: err.Error()}
+			return
+		}
+		d, err = a.core.Connect(c.User, device, now)
+		if err != nil {
+			// Still refused: the count is full. Report it rather than invent a license.
+			r := a.pl.addReply()
+			r.sink, r.reqID, r.kind = m.Sink, m.ReqID, replyDenial
+			r.denial = wire.Denial{Code: wire.CodeLicensedNumberReached, Detail: err.Error()}
+			return
+		}
+	}
+	handle, ok := a.handles.take(a.env, a.pl.self)
+	if !ok {
+		a.core.Disconnect(d.Edge.User, d.Edge.Device, now)
+		r := a.pl.addReply()
+		r.sink, r.reqID, r.kind = m.Sink, m.ReqID, replyDenial
+		r.denial = wire.Denial{Code: wire.CodeInternal, Detail: "no handle numbers available yet; retry"}
+		return
+	}
+	a.held[handle] = &udHold{session: m.Session, user: d.Edge.User, device: d.Edge.Device, host: c.ClientHost,
+		display: c.Display, prod: c.Product, version: c.VersionDate, start: now}
+	a.grant = storage.Grant{Handle: handle, Session: m.Session, Feature: a.spec.Name, Device: d.Edge.Device,
+		User: d.Edge.User, ClientHost: c.ClientHost, Display: c.Display, Product: c.Product,
+		VersionDate: c.VersionDate, Start: now.UnixNano()}
+	b := a.pl.batch()
+	b.PutGrant(&a.grant)
+	a.putEdge(&d.Edge)
+	if d.NewLicense {
+		a.lic = storage.UDLicense{Feature: a.spec.Name, Kind: uint8(d.Kind), Name: d.Name, Since: now.UnixNano(), LeaseEnd: now.Add(a.env.UD.Lease).UnixNano()}
+		b.PutUDLicense(&a.lic)
+	}
+	r := a.pl.addReply()
+	r.sink, r.reqID, r.kind, r.handle = m.Sink, m.ReqID, replyGrant, handle
+	r.grant = wire.Grant{Handle: handle, Feature: a.spec.Name, Assigned: d.Kind.String(), Shared: !d.NewLicense}
+	a.env.Debug.Log(now, LogOut, a.spec.Name, c.User, c.ClientHost, "")
+}
+
+func (a *udActor) putEdge(e *userdevice.Edge) {
+	a.edge = storage.UDEdge{Feature: a.spec.Name, User: e.User, Device: e.Device, First: e.First.UnixNano(), LastSeen: e.LastSeen.UnixNano(), Live: uint32(max(e.Live, 0))}
+	a.pl.batch().PutUDEdge(&a.edge)
+}
+
+func (a *udActor) checkin(m *CheckinRequest) {
+	hold, ok := a.held[m.Handle]
+	r := a.pl.addReply()
+	r.sink, r.reqID = m.Sink, m.ReqID
+	if !ok {
+		r.kind = replyDenial
+		r.denial = wire.Denial{Code: wire.CodeUnknownHandle, Detail: fmt.Sprintf("handle %d is not held in %s", m.Handle, a.spec.Name)}
+		return
+	}
+	a.disconnect(m.Handle, hold)
+	r.kind, r.ack = replyAck, wire.Ack{Released: 1}
+}
+
+// disconnect closes one connection: its lease starts running out when it was the pair's
+// last ("License assignment period").
+func (a *udActor) disconnect(handle uint64, hold *udHold) {
+	now := a.env.Now()
+	delete(a.held, handle)
+	a.pl.batch().DeleteGrant(handle)
+	if e, ok := a.core.Disconnect(hold.user, hold.device, now); ok {
+		a.putEdge(&e)
+	}
+	a.env.Debug.Log(now, LogIn, a.spec.Name, hold.user, hold.host, "")
+}
+
+// maybeOptimize starts an optimization when one is due: ended leases are dropped first,
+// then the graph is copied and handed to the optimizer, which computes the cover off this
+// actor and posts it back ("License optimization").
+func (a *udActor) maybeOptimize(ctx actor.Context) {
+	now := a.env.Now()
+	if a.optimizing || now.Before(a.core.NextOptimization(now)) {
+		return
+	}
+	a.persistReleased(a.core.Expire(now))
+	in := a.core.PrepareOptimization(now)
+	if in == nil {
+		return
+	}
+	a.optimizing = true
+	ctx.Send(a.engine.optimizer, &optimizeJob{in: in, feature: ctx.Self(), name: a.spec.Name})
+}
+
+func (a *udActor) persistReleased(rel []userdevice.Released) {
+	b := a.pl.batch()
+	for _, r := range rel {
+		b.DeleteUDEdge(a.spec.Name, r.User, r.Device)
+		if r.UserLicenseEnded {
+			b.DeleteUDLicense(a.spec.Name, uint8(userdevice.KindUser), r.User)
+		}
+		if r.DeviceLicenseEnded {
+			b.DeleteUDLicense(a.spec.Name, uint8(userdevice.KindDevice), r.Device)
+		}
+	}
+}
+
+func (a *udActor) persistChanges(changes []userdevice.Change) {
+	b := a.pl.batch()
+	for _, c := range changes {
+		if c.Licensed {
+			a.lic = storage.UDLicense{Feature: a.spec.Name, Kind: uint8(c.Kind), Name: c.Name, Since: c.Since.UnixNano()}
+			b.PutUDLicense(&a.lic)
+		} else {
+			b.DeleteUDLicense(a.spec.Name, uint8(c.Kind), c.Name)
+		}
+	}
+}
+
+// status is the feature as lmstat shows it: the licensed users and devices as of the last
+// optimization ("Optimization might delay status information").
+func (a *udActor) status(detail bool) *wire.FeatureStatus {
+	now := a.env.Now()
+	u := a.core.Snapshot(now)
+	fs := &wire.FeatureStatus{Feature: a.spec.Name, Model: a.spec.Model.String(), Issued: u.Installed,
+		InUse: u.InUse, Overdraft: u.Overdraft, OverdraftInUse: u.OverdraftInUse, OptimizedAt: u.LastOptimization}
+	for _, p := range a.spec.Pools {
+		ps := poolStatus(p)
+		fs.Pools = append(fs.Pools, ps)
+	}
+	if detail {
+		for _, l := range u.Users {
+			fs.Checkouts = append(fs.Checkouts, wire.CheckoutStatus{User: l.Name, Start: l.Since, Device: "", Product: "user"})
+		}
+		for _, l := range u.Devices {
+			fs.Checkouts = append(fs.Checkouts, wire.CheckoutStatus{Device: l.Name, Host: l.Name, Start: l.Since, Product: "device"})
+		}
+	}
+	return fs
+}

@@ -1,0 +1,62 @@
+package actors
+
+import (
+	"github.com/licd/licd/license"
+	"github.com/licd/licd/wire"
+)
+
+// Messages understood by the feature actors. They travel by value inside a pointer so that
+// an actor never shares memory with its sender: the sender must not touch them after Send.
+
+// CheckoutRequest asks a feature actor for a license. The reply (a *wire.Grant after the
+// grant is durable, or a *wire.Denial) goes to Sink with ReqID.
+type CheckoutRequest struct {
+	Req     wire.Checkout
+	Session uint64
+	ReqID   uint32
+	Sink    Sink
+	// Reconcile marks a hold stated by a product back from License caching mode: it is
+	// reinstated even beyond the count ("License caching mode example").
+	Reconcile bool
+	// Handle is the server handle a reconciling product already had (0 if none).
+	Handle uint64
+}
+
+// CheckinRequest returns one handle; the reply is a *wire.Ack after the release is durable.
+type CheckinRequest struct {
+	Handle uint64
+	ReqID  uint32
+	Sink   Sink
+}
+
+// CheckinDeviceRequest returns every handle a device holds in the feature.
+type CheckinDeviceRequest struct {
+	Device string
+	ReqID  uint32
+	Sink   Sink
+}
+
+// ReleaseSession drops every handle of a product session whose linger ran out.
+type ReleaseSession struct{ Session uint64 }
+
+// StatusRequest asks a feature actor for its wire.FeatureStatus (answered with Respond).
+type StatusRequest struct{ Detail bool }
+
+// Reload applies an lmreread: the feature's new pools and options gate.
+type Reload struct {
+	Pools   []*license.Pool
+	Options *license.Options
+}
+
+// committed is posted back to a feature actor by the storage committer when one of its
+// batches is durable (or failed).
+type committed struct {
+	p   *pending
+	err error
+}
+
+// handleBlock is posted back when a new block of handle sequence numbers is reserved.
+type handleBlock struct {
+	first, n uint64
+	err      error
+}

@@ -1,0 +1,74 @@
+package actors
+
+import (
+	"strings"
+	"time"
+
+	"github.com/licd/licd/actors/concurrent"
+	"github.com/licd/licd/license"
+	"github.com/licd/licd/wire"
+)
+
+// expiryText is an expiry as license files and lmstat write it.
+func expiryText(t time.Time, permanent bool) string {
+	if permanent {
+		return "permanent"
+	}
+	return strings.ToLower(t.Format("02-Jan-2006"))
+}
+
+// versionText writes a YYYYMMDD date as FLEXlm's version field, YYYY.MMDD.
+func versionText(v uint32) string {
+	if v == 0 {
+		return "1.0"
+	}
+	return license.CSSDate(v).String()
+}
+
+// poolStatus describes the license-file side of a pool.
+func poolStatus(p *license.Pool) wire.PoolStatus {
+	ps := wire.PoolStatus{ID: p.ID, Version: p.CSS.String(), Expiry: expiryText(p.Expiry, p.Permanent),
+		Count: p.Count, Overdraft: p.Overdraft, VendorString: p.VendorString, DupGroup: p.DupGroup}
+	if s := poolStart(p); !s.IsZero() {
+		ps.Start = strings.ToLower(s.Format("02-Jan-2006"))
+	}
+	return ps
+}
+
+// status is the concurrent feature as lmstat shows it: one line per license unit, even when
+// several connections share it ("Determine licensing status (lmstat)": lmstat "displays only
+// one use of the license, even if there are multiple connections sharing that license").
+func (a *concurrentActor) status(detail bool) *wire.FeatureStatus {
+	now := a.env.Now()
+	cs := a.core.Status(now)
+	fs := &wire.FeatureStatus{Feature: a.spec.Name, Model: a.spec.Model.String(), InUse: cs.InUse}
+	byID := map[string]*license.Pool{}
+	for _, p := range a.spec.Pools {
+		byID[p.ID] = p
+		fs.Issued += p.Count
+	}
+	for _, p := range cs.Pools {
+		var ps wire.PoolStatus
+		if lp := byID[p.ID]; lp != nil {
+			ps = poolStatus(lp)
+		} else {
+			ps = wire.PoolStatus{ID: p.ID, Version: versionText(p.CSS), Expiry: expiryText(p.Expiry, p.Permanent), Count: p.Count}
+		}
+		ps.InUse = p.InUse
+		fs.Pools = append(fs.Pools, ps)
+		if !detail {
+			continue
+		}
+		for _, l := range p.Licenses {
+			fs.Checkouts = append(fs.Checkouts, checkoutStatus(&l, p.ID))
+		}
+	}
+	return fs
+}
+
+func checkoutStatus(l *concurrent.LicenseStatus, pool string) wire.CheckoutStatus {
+	return wire.CheckoutStatus{
+		Product: l.Product, User: l.User, Host: l.Host, Display: l.Display, Device: l.Device,
+		Version: versionText(l.VersionDate), Handle: l.Handle, Start: l.Start, Sessions: l.Sharers, PoolID: pool,
+	}
+}

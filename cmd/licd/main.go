@@ -1,0 +1,176 @@
+// Command licd is the license server: the vendor daemon (port 7279) and the license-manager
+// port (27000) that product servers and the utilities talk to. `licd -data DIR` prepares DIR
+// on first start (keys, start-up licenses, a demo license), prints where everything is and
+// serves until SIGINT/SIGTERM or an allowed lmdown.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	_ "net/http/pprof"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/licd/licd/actors/daemon"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("licd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg daemon.Config
+	var logFile, level string
+	var demo bool
+	var portsFile, pprofAddr string
+	fs.StringVar(&cfg.DataDir, "data", "licd-data", "data directory (store, keys, admin token, logs)")
+	fs.StringVar(&cfg.LicenseDir, "c", "", "license directory (the manual's MyFiles; default DATA/MyFiles)")
+	fs.StringVar(&cfg.OptionsFile, "options", "", "options file (default LICENSEDIR/CITRIX.opt)")
+	fs.StringVar(&logFile, "l", "", "operational log file (default: standard error)")
+	fs.StringVar(&level, "log-level", "info", "operational log level: debug, info, warn, error")
+	fs.StringVar(&cfg.ListenHost, "listen", "", "address to listen on (default: all interfaces)")
+	fs.IntVar(&cfg.LMPort, "lm-port", 27000, "license-manager port (-1: any free port)")
+	fs.IntVar(&cfg.VendorPort, "vendor-port", 7279, "vendor daemon port (-1: any free port)")
+	fs.StringVar(&cfg.Hostname, "hostname", "", "host name license files are bound to (default: this machine's)")
+	fs.DurationVar(&cfg.Heartbeat, "heartbeat", 5*time.Minute, "server heartbeat interval")
+	fs.DurationVar(&cfg.Linger, "linger", time.Hour, "how long a lost product's licenses stay held")
+	fs.BoolVar(&cfg.AllowShutdown, "allow-lmdown", false, "let lmdown stop this server")
+	fs.BoolVar(&demo, "demo", true, "on first start, add a demo evaluation license file")
+	fs.StringVar(&portsFile, "ports-file", "", "write the listening ports as JSON to this file once serving (for tests and scripts)")
+	fs.StringVar(&pprofAddr, "pprof", "", "serve Go's pprof profiles on this address (e.g. 127.0.0.1:6060) for profiling")
+	fs.DurationVar(&cfg.UD.FastInterval, "ud-optimize-fast", 5*time.Second, "user/device optimization interval below the threshold (\"License optimization\")")
+	fs.DurationVar(&cfg.UD.SlowInterval, "ud-optimize-slow", 5*time.Minute, "user/device optimization interval from the threshold up")
+	fs.IntVar(&cfg.UD.SlowThreshold, "ud-threshold", 5000, "unique connections from which the slow interval applies")
+	fs.BoolVar(&cfg.UD.UseDomain, "ud-use-domain", false, "keep user@domain whole (the manual's UDUseDomain=1)")
+	var keys multiFlag
+	fs.Var(&keys, "trust", "another vendor public key file to trust (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg.TrustedKeys = keys
+
+	log, err := newLogger(logFile, level, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "licd:", err)
+		return 1
+	}
+	defer func() { _ = log.Sync() }()
+	cfg.Logger = log
+
+	if pprofAddr != "" {
+		go func() {
+			// The profiles only, on their own listener: never on a product port.
+			if err := http.ListenAndServe(pprofAddr, nil); err != nil {
+				log.Warn("pprof listener", zap.Error(err))
+			}
+		}()
+	}
+	abs, _ := filepath.Abs(cfg.DataDir)
+	lay, err := daemon.Prepare(daemon.PrepareOptions{DataDir: abs, LicenseDir: cfg.LicenseDir, Hostname: cfg.Hostname, Demo: demo})
+	if err != nil {
+		fmt.Fprintln(stderr, "licd:", err)
+		return 1
+	}
+	cfg.DataDir = abs
+	d, err := daemon.Start(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "licd:", err)
+		return 1
+	}
+	printLayout(stdout, lay, d)
+	if portsFile != "" {
+		if err := writePorts(portsFile, d); err != nil {
+			fmt.Fprintln(stderr, "licd:", err)
+			d.Shutdown()
+			return 1
+		}
+	}
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	select {
+	case s := <-sig:
+		log.Info("signal received; shutting down", zap.String("signal", s.String()))
+		d.Shutdown()
+	case <-d.Done():
+		log.Info("shut down by lmdown")
+	}
+	fmt.Fprintln(stdout, "licd: stopped; everything is persisted in", filepath.Join(abs, "db"))
+	return 0
+}
+
+func printLayout(w io.Writer, lay daemon.Layout, d *daemon.Daemon) {
+	fmt.Fprintf(w, "licd %s serving as %q\n", daemon.Version, lay.Hostname)
+	fmt.Fprintf(w, "  license-manager port  %d   (lmutil lmstat -a -c %d@localhost)\n", d.LMAddr().Port, d.LMAddr().Port)
+	fmt.Fprintf(w, "  vendor daemon port    %d\n", d.VendorAddr().Port)
+	fmt.Fprintf(w, "  data directory        %s\n", lay.DataDir)
+	fmt.Fprintf(w, "  license files         %s\n", lay.LicenseDir)
+	fmt.Fprintf(w, "  vendor keys           %s (public)  %s (private)\n", lay.PublicKey, lay.PrivateKey)
+	fmt.Fprintf(w, "  admin token           %s\n", lay.TokenPath)
+	fmt.Fprintf(w, "  vendor debug log      %s\n", filepath.Join(lay.DataDir, "CITRIX.log"))
+	for _, c := range lay.Created {
+		fmt.Fprintf(w, "  created               %s\n", c)
+	}
+	if inv := d.Engine().Inventory(); inv != nil {
+		fmt.Fprintf(w, "inventory: %d license files, %d features\n", len(inv.Files), len(inv.Features()))
+		for _, p := range inv.Pools {
+			exp := "permanent"
+			if !p.Permanent {
+				exp = p.Expiry.Format("02-Jan-2006")
+			}
+			fmt.Fprintf(w, "  %-14s %-12s v%s  %6d installed  expires %s\n", p.Feature, p.Model, p.CSS, p.Installed(), exp)
+		}
+		for _, r := range inv.Rejected {
+			fmt.Fprintf(w, "  rejected %s:%d %s: %s\n", r.File, r.Line, r.Feature, r.Reason)
+		}
+	}
+	fmt.Fprintln(w, "press Ctrl-C to stop")
+}
+
+func newLogger(file, level string, stderr io.Writer) (*zap.Logger, error) {
+	var lv zapcore.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
+	}
+	var ws zapcore.WriteSyncer = zapcore.AddSync(stderr)
+	if file != "" {
+		f, err := os.OpenFile(file, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("open log file: %w", err)
+		}
+		ws = zapcore.AddSync(f)
+	}
+	enc := zap.NewProductionEncoderConfig()
+	enc.EncodeTime = zapcore.ISO8601TimeEncoder
+	return zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(enc), ws, lv)), nil
+}
+
+// writePorts tells a waiting test or script that licd serves, and where: the file appears
+// only once both ports accept connections.
+func writePorts(path string, d *daemon.Daemon) error {
+	b, err := json.Marshal(map[string]int{"lm": d.LMAddr().Port, "vendor": d.VendorAddr().Port, "pid": os.Getpid()})
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return fmt.Errorf("write ports file: %w", err)
+	}
+	return os.Rename(tmp, path)
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return fmt.Sprint(*m) }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
