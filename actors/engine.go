@@ -105,7 +105,8 @@ func (e *Engine) spawn(props *actor.Props, name string) *actor.PID {
 // Send delivers a message to an actor from outside the actor system.
 func (e *Engine) Send(pid *actor.PID, msg interface{}) { e.env.System.Root.Send(pid, msg) }
 
-func (e *Engine) broadcast(msg interface{}) {
+// Broadcast sends a message to every feature actor.
+func (e *Engine) Broadcast(msg interface{}) {
 	for _, r := range e.Routes().All() {
 		e.env.System.Root.Send(r.PID, msg)
 	}

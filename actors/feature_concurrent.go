@@ -96,6 +96,11 @@ func (a *concurrentActor) Receive(ctx actor.Context) {
 			a.pl.batch().DeleteGrant(h)
 		}
 		a.pl.flush()
+	case *ReleaseSessionExcept:
+		for _, h := range a.core.ReleaseSessionExcept(m.Session, m.Keep, m.Before) {
+			a.pl.batch().DeleteGrant(h)
+		}
+		a.pl.flush()
 	case *handleBlock:
 		a.handles.refilled(a.env, m)
 	case *StatusRequest:
@@ -148,6 +153,15 @@ func (a *concurrentActor) start(ctx actor.Context) error {
 func (a *concurrentActor) checkout(m *CheckoutRequest) {
 	now := a.env.Now()
 	c := &m.Req
+	if m.Reconcile && m.Handle != 0 {
+		// The product still holds a handle this server issued: confirm it as it is.
+		if h, ok := a.core.Holder(m.Handle); ok {
+			r := a.pl.addReply()
+			r.sink, r.reqID, r.kind = m.Sink, m.ReqID, replyGrant
+			r.grant = wire.Grant{Handle: m.Handle, Feature: a.spec.Name, PoolID: h.PoolID}
+			return
+		}
+	}
 	device := c.Device
 	if device == "" {
 		device = c.ClientHost

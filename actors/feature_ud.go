@@ -129,6 +129,13 @@ func (a *udActor) Receive(ctx actor.Context) {
 			}
 		}
 		a.afterChange()
+	case *ReleaseSessionExcept:
+		for h, hold := range a.held {
+			if _, kept := m.Keep[h]; hold.session == m.Session && !kept && hold.start.Before(m.Before) {
+				a.disconnect(h, hold)
+			}
+		}
+		a.afterChange()
 	case *optimizeDue:
 		a.maybeOptimize(ctx)
 		a.afterChange()

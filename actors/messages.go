@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"time"
+
 	"github.com/licd/licd/license"
 	"github.com/licd/licd/wire"
 )
@@ -38,6 +40,14 @@ type CheckinDeviceRequest struct {
 
 // ReleaseSession drops every handle of a product session whose linger ran out.
 type ReleaseSession struct{ Session uint64 }
+
+// ReleaseSessionExcept ends what a reconciling product no longer states: the session's
+// handles taken before Before that are not in Keep.
+type ReleaseSessionExcept struct {
+	Session uint64
+	Keep    map[uint64]struct{}
+	Before  time.Time
+}
 
 // StatusRequest asks a feature actor for its wire.FeatureStatus (answered with Respond).
 type StatusRequest struct{ Detail bool }

@@ -214,7 +214,7 @@ func (a *sessionsActor) expire(m *lingerExpired) {
 		return
 	}
 	// Every feature releases what the session held; the session record goes with them.
-	a.engine.broadcast(&ReleaseSession{Session: st.rec.ID})
+	a.engine.Broadcast(&ReleaseSession{Session: st.rec.ID})
 	delete(a.byID, m.id)
 	if a.byClient[st.rec.ClientID] == st {
 		delete(a.byClient, st.rec.ClientID)

@@ -26,6 +26,13 @@ type conn struct {
 	local   bool
 	session uint64
 	product *actor.PID
+	helloAt time.Time
+
+	// Reconcile state ("License caching mode example"): the handles stated by the frames of
+	// the first reconcile after a hello, until its last frame (More false).
+	recMu   sync.Mutex
+	recKeep map[uint64]struct{}
+	recDone bool
 	closeMu sync.Once
 }
 
@@ -122,7 +129,7 @@ func (c *conn) dispatch(f wire.Frame) error {
 		if err := f.Decode(&m); err != nil {
 			return err
 		}
-		c.batch(f.ReqID, m.Items, false, nil)
+		c.batch(f.ReqID, m.Items, false, nil, nil)
 	case wire.TypeCheckinDevice:
 		var m wire.CheckinDevice
 		if err := f.Decode(&m); err != nil {
@@ -156,7 +163,7 @@ func (c *conn) dispatch(f wire.Frame) error {
 		if err := f.Decode(&m); err != nil {
 			return err
 		}
-		c.reconcile(f.ReqID, m.Holds)
+		c.reconcile(f.ReqID, m.Holds, m.More)
 	case wire.TypeQuery:
 		var m wire.Query
 		if err := f.Decode(&m); err != nil {
@@ -214,6 +221,7 @@ type batchCollector struct {
 	reqID     uint32
 	sink      actors.Sink
 	reconcile bool
+	done      func(items []wire.BatchItem) // runs before the reply is sent
 }
 
 func (b *batchCollector) Reply(idx uint32, m wire.Message) {
@@ -228,6 +236,9 @@ func (b *batchCollector) Reply(idx uint32, m wire.Message) {
 	last := b.left == 0
 	b.mu.Unlock()
 	if last {
+		if b.done != nil {
+			b.done(b.items)
+		}
 		if b.reconcile {
 			b.sink.Reply(b.reqID, &wire.ReconcileResult{Items: b.items})
 		} else {
@@ -236,8 +247,11 @@ func (b *batchCollector) Reply(idx uint32, m wire.Message) {
 	}
 }
 
-func (c *conn) batch(reqID uint32, items []wire.Checkout, reconcile bool, handles []uint64) {
+func (c *conn) batch(reqID uint32, items []wire.Checkout, reconcile bool, handles []uint64, done func([]wire.BatchItem)) {
 	if len(items) == 0 {
+		if done != nil {
+			done(nil)
+		}
 		if reconcile {
 			c.w.Reply(reqID, &wire.ReconcileResult{})
 		} else {
@@ -245,7 +259,7 @@ func (c *conn) batch(reqID uint32, items []wire.Checkout, reconcile bool, handle
 		}
 		return
 	}
-	col := &batchCollector{items: make([]wire.BatchItem, len(items)), left: len(items), reqID: reqID, sink: c.w, reconcile: reconcile}
+	col := &batchCollector{items: make([]wire.BatchItem, len(items)), left: len(items), reqID: reqID, sink: c.w, reconcile: reconcile, done: done}
 	for i := range items {
 		m := &actors.CheckoutRequest{Req: items[i], Session: c.session, ReqID: uint32(i), Sink: col, Reconcile: reconcile}
 		if handles != nil {
@@ -258,7 +272,11 @@ func (c *conn) batch(reqID uint32, items []wire.Checkout, reconcile bool, handle
 // reconcile reinstates what a product back from License caching mode holds ("License
 // caching mode example"): every hold becomes a checkout that is granted even beyond the
 // count, after which the pool takes no new checkout until it is back within its count.
-func (c *conn) reconcile(reqID uint32, holds []wire.Hold) {
+//
+// The first reconcile after a hello (its frames up to the one with More false) states
+// everything the product holds: once it is complete, what the session held before the hello
+// and the product no longer states is released. A product that restarted states nothing.
+func (c *conn) reconcile(reqID uint32, holds []wire.Hold, more bool) {
 	items := make([]wire.Checkout, len(holds))
 	handles := make([]uint64, len(holds))
 	for i, h := range holds {
@@ -266,5 +284,24 @@ func (c *conn) reconcile(reqID uint32, holds []wire.Hold) {
 			Display: h.Display, VersionDate: h.VersionDate, Sockets: h.Sockets}
 		handles[i] = h.Handle
 	}
-	c.batch(reqID, items, true, handles)
+	c.batch(reqID, items, true, handles, func(res []wire.BatchItem) {
+		c.recMu.Lock()
+		defer c.recMu.Unlock()
+		if c.recDone {
+			return
+		}
+		if c.recKeep == nil {
+			c.recKeep = map[uint64]struct{}{}
+		}
+		for _, it := range res {
+			if it.Denied.Code == wire.OK && it.Grant.Handle != 0 {
+				c.recKeep[it.Grant.Handle] = struct{}{}
+			}
+		}
+		if more {
+			return
+		}
+		c.recDone = true
+		c.d.engine.Broadcast(&actors.ReleaseSessionExcept{Session: c.session, Keep: c.recKeep, Before: c.helloAt})
+	})
 }

@@ -30,6 +30,7 @@ func (c *conn) hello(reqID uint32, h *wire.Hello) {
 		return
 	}
 	c.session = opened.ID
+	c.helloAt = c.d.now()
 	startup, err := c.startupCheckout(h)
 	if err != nil {
 		c.d.log.Warn("start-up checkout failed", zap.String("host", h.Host), zap.Error(err))
