@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/licd/licd/wire"
+)
+
+// runLmdown is "Stop daemons (lmdown)": it asks the servers to shut down, which licd allows
+// only when started with -allow-lmdown ("The lmdown command is disabled by default"), from
+// its own machine, with its admin token.
+func runLmdown(e *env, args []string) int {
+	o, err := parseOptions("lmdown", map[string]optKind{"-q": noValue, "-vendor": needsValue}, args)
+	if err != nil {
+		return e.usageError(err)
+	}
+	if o.help() {
+		return e.printHelp()
+	}
+	if v := o.val("-vendor"); o.has("-vendor") && v != "CITRIX" {
+		return e.usageError(fmt.Errorf("lmdown: -vendor %s: licd's only vendor daemon is CITRIX", v))
+	}
+	timeout, err := timeoutOption(o)
+	if err != nil {
+		return e.usageError(err)
+	}
+	targets, err := e.targets(o)
+	if err != nil {
+		return e.fail(err)
+	}
+	token, err := e.adminToken(o, targets)
+	if err != nil {
+		return e.fail(err)
+	}
+	// "-q: Do not prompt or print a header"; "-q is implied with -all".
+	quiet := o.has("-q") || o.has("-all")
+	if !quiet {
+		fmt.Fprintln(e.stdout, banner("lmdown"))
+		fmt.Fprintf(e.stdout, "%-22s%s\n", "Port@Host", "Vendors")
+		for i, t := range targets {
+			fmt.Fprintf(e.stdout, "%-22s%s\n", strconv.Itoa(i+1)+") "+t.Spec(), "CITRIX")
+		}
+		fmt.Fprintln(e.stdout)
+		if o.has("-vendor") {
+			fmt.Fprintln(e.stdout, "licd serves the license manager and the CITRIX vendor daemon in one process: both stop.")
+		}
+	}
+	chosen := targets
+	if len(targets) > 1 && !o.has("-all") {
+		// "If lmdown encounters more than one server and you didn't specify the -all
+		// argument, the command displays a choice of License Servers to shut down."
+		if chosen = e.chooseTargets(targets); chosen == nil {
+			fmt.Fprintln(e.stdout, "Nothing shut down.")
+			return 0
+		}
+	} else if !quiet {
+		fmt.Fprint(e.stdout, "Are you sure? [y/n]: ")
+		if !yes(readLine(e.stdin)) {
+			fmt.Fprintln(e.stdout, "\nNothing shut down.")
+			return 0
+		}
+	}
+	exit := 0
+	for _, t := range chosen {
+		if err := shutdown(t, token, timeout); err != nil {
+			exit = e.fail(err)
+			continue
+		}
+		if !quiet {
+			fmt.Fprintf(e.stdout, "\tShut down licd at %s\n", t.Spec())
+		}
+	}
+	return exit
+}
+
+// chooseTargets asks which of several servers to shut down: numbers, or "a" for all.
+func (e *env) chooseTargets(ts []target) []target {
+	fmt.Fprintf(e.stdout, "Shut down which license servers? (1-%d separated by spaces, a for all, or n): ", len(ts))
+	answer := readLine(e.stdin)
+	if strings.EqualFold(answer, "a") {
+		return ts
+	}
+	var out []target
+	for _, f := range strings.Fields(answer) {
+		n, err := strconv.Atoi(f)
+		if err == nil && n >= 1 && n <= len(ts) {
+			out = append(out, ts[n-1])
+		}
+	}
+	return out
+}
+
+// shutdown asks one server to stop and waits (within timeout) until it has closed the
+// connection, so that the server is down when lmdown returns.
+func shutdown(t target, token string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	c, err := dial(ctx, t, timeout)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.admin(token, "shutdown", nil, nil); err != nil {
+		return err
+	}
+	if err := c.nc.SetDeadline(time.Now().Add(timeout)); err != nil {
+		return nil
+	}
+	for {
+		if _, err := c.fr.Next(); err != nil {
+			if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
+				return &wire.Error{Code: wire.CodeInternal, Detail: fmt.Sprintf("%s accepted the shutdown but was still serving after %s", t.Spec(), timeout)}
+			}
+			return nil // the server closed the connection: it is down
+		}
+	}
+}

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/licd/licd/wire"
+)
+
+var lmstatOptions = map[string]optKind{
+	"-a": noValue, "-f": mayValue, "-i": mayValue, "-s": mayValue, "-S": mayValue,
+	"-h": needsValue, "-json": noValue, "-v": noValue,
+}
+
+// lmstatView is what lmstat was asked to show.
+type lmstatView struct {
+	servers   bool   // License server status, files, vendor daemon status
+	features  bool   // Feature usage info
+	table     bool   // -i
+	sessions  bool   // -S: the product servers
+	feature   string // -f/-i feature
+	handle    uint64 // -h
+	hasHandle bool
+}
+
+// runLmstat is "Determine licensing status (lmstat)".
+func runLmstat(e *env, args []string) int {
+	o, err := parseOptions("lmstat", lmstatOptions, args)
+	if err != nil {
+		return e.usageError(err)
+	}
+	switch {
+	case o.help():
+		return e.printHelp()
+	case o.has("-v"):
+		fmt.Fprintln(e.stdout, banner("lmstat"))
+		fmt.Fprintln(e.stdout, versionLine("lmstat"))
+		return 0
+	}
+	v, err := lmstatViewOf(o)
+	if err != nil {
+		return e.usageError(err)
+	}
+	timeout, err := timeoutOption(o)
+	if err != nil {
+		return e.usageError(err)
+	}
+	targets, err := e.targets(o)
+	if err != nil {
+		return e.fail(err)
+	}
+	if s := o.val("-s"); s != "" {
+		if targets = filterTargets(targets, s); len(targets) == 0 {
+			return e.fail(&wire.Error{Code: codeNoLicenseFile, Detail: fmt.Sprintf("-s %s: no server of the -c list is %s", s, s)})
+		}
+	}
+	results := make([]statusResult, len(targets))
+	for i, t := range targets {
+		results[i] = fetchStatus(t, v, timeout)
+	}
+	if o.has("-json") {
+		return e.writeStatusJSON(results)
+	}
+	return e.writeStatusText(results, v, o.verbose())
+}
+
+func lmstatViewOf(o *options) (lmstatView, error) {
+	v := lmstatView{feature: o.val("-f")}
+	switch {
+	case o.has("-i"):
+		v.table, v.feature = true, o.val("-i")
+	case o.has("-a") || o.has("-all"):
+		v.servers, v.features = true, true
+	case o.has("-S"):
+		if s := o.val("-S"); s != "" && s != "CITRIX" {
+			return v, fmt.Errorf("lmstat: -S %s: licd's only vendor daemon is CITRIX", s)
+		}
+		v.servers, v.features, v.sessions = true, true, true
+	case o.has("-f"):
+		v.features = true
+	case o.has("-h"):
+		v.features = true
+	default:
+		v.servers = true
+	}
+	if h := o.val("-h"); h != "" {
+		n, err := strconv.ParseUint(h, 10, 64)
+		if err != nil || n == 0 {
+			return v, fmt.Errorf("lmstat: -h %s: a license handle is a positive number, as lmstat -a shows it after the port", h)
+		}
+		v.handle, v.hasHandle = n, true
+	}
+	return v, nil
+}
+
+func filterTargets(ts []target, host string) []target {
+	var out []target
+	for _, t := range ts {
+		if t.Host == host || t.Spec() == host {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// statusResult is one server's answer, or why there is none.
+type statusResult struct {
+	target target
+	status *wire.Status
+	err    *wire.Error
+}
+
+func fetchStatus(t target, v lmstatView, timeout time.Duration) statusResult {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	r := statusResult{target: t}
+	c, err := dial(ctx, t, timeout)
+	if err != nil {
+		r.err = asFailure(err)
+		return r
+	}
+	defer c.Close()
+	st, err := c.status(v.feature, v.features || v.hasHandle)
+	if err != nil {
+		r.err = asFailure(err)
+		return r
+	}
+	r.status = st
+	return r
+}
+
+// statusJSON is lmstat --json: one entry per server, its status or its failure.
+type statusJSON struct {
+	Servers []serverJSON `json:"servers"`
+}
+
+type serverJSON struct {
+	Server string       `json:"server"`
+	Status *wire.Status `json:"status,omitempty"`
+	Error  *errorJSON   `json:"error,omitempty"`
+}
+
+type errorJSON struct {
+	Code   int    `json:"code"`
+	Text   string `json:"text"`
+	Detail string `json:"detail,omitempty"`
+}
+
+func (e *env) writeStatusJSON(results []statusResult) int {
+	var out statusJSON
+	exit := 0
+	for _, r := range results {
+		s := serverJSON{Server: r.target.Spec(), Status: r.status}
+		if r.err != nil {
+			s.Error = &errorJSON{Code: int(r.err.Code), Text: codeText(r.err.Code), Detail: r.err.Detail}
+			exit = exitStatus(r.err)
+		}
+		out.Servers = append(out.Servers, s)
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return e.fail(err)
+	}
+	fmt.Fprintln(e.stdout, string(b))
+	return exit
+}
