@@ -154,3 +154,13 @@ func (s *Server) Exited() <-chan struct{} { return s.exited }
 
 // Restart starts the process again on the same data directory (new ports).
 func (s *Server) Restart(ctx context.Context) error { return s.start(ctx) }
+
+// RestartSamePorts starts the process again on the same data directory and the ports it
+// had, as an administrator restarting the service would; products reconnect to it.
+func (s *Server) RestartSamePorts(ctx context.Context) error {
+	saved := s.opt.Args
+	s.opt.Args = append(append([]string(nil), saved...), "-lm-port", strconv.Itoa(s.LMPort), "-vendor-port", strconv.Itoa(s.VendorPort))
+	err := s.start(ctx)
+	s.opt.Args = saved
+	return err
+}

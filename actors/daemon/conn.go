@@ -103,12 +103,12 @@ func (c *conn) readLoop() error {
 func (c *conn) dispatch(f wire.Frame) error {
 	switch f.Type {
 	case wire.TypeCheckout:
-		if c.session == 0 {
-			return c.deny(f.ReqID, wire.Errorf(wire.CodeNoSession, "send hello (the start-up checkout) before checking out"))
-		}
 		m := &actors.CheckoutRequest{Session: c.session, ReqID: f.ReqID, Sink: c.w}
 		if err := f.Decode(&m.Req); err != nil {
 			return err
+		}
+		if c.session == 0 {
+			return c.deny(f.ReqID, wire.Errorf(wire.CodeNoSession, "send hello (the start-up checkout) before checking out"))
 		}
 		c.d.routeCheckout(m)
 	case wire.TypeCheckin:
@@ -122,12 +122,12 @@ func (c *conn) dispatch(f wire.Frame) error {
 		}
 		c.d.engine.Send(r.PID, &actors.CheckinRequest{Handle: m.Handle, ReqID: f.ReqID, Sink: c.w})
 	case wire.TypeCheckoutBatch:
-		if c.session == 0 {
-			return c.deny(f.ReqID, wire.Errorf(wire.CodeNoSession, "send hello (the start-up checkout) before checking out"))
-		}
 		var m wire.CheckoutBatch
 		if err := f.Decode(&m); err != nil {
 			return err
+		}
+		if c.session == 0 {
+			return c.deny(f.ReqID, wire.Errorf(wire.CodeNoSession, "send hello (the start-up checkout) before checking out"))
 		}
 		c.batch(f.ReqID, m.Items, false, nil, nil)
 	case wire.TypeCheckinDevice:
@@ -156,12 +156,12 @@ func (c *conn) dispatch(f wire.Frame) error {
 		}
 		c.hello(f.ReqID, &m)
 	case wire.TypeReconcile:
-		if c.session == 0 {
-			return c.deny(f.ReqID, wire.Errorf(wire.CodeNoSession, "send hello before reconciling"))
-		}
 		var m wire.Reconcile
 		if err := f.Decode(&m); err != nil {
 			return err
+		}
+		if c.session == 0 {
+			return c.deny(f.ReqID, wire.Errorf(wire.CodeNoSession, "send hello before reconciling"))
 		}
 		c.reconcile(f.ReqID, m.Holds, m.More)
 	case wire.TypeQuery:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -18,6 +19,13 @@ import (
 var licdBinary string
 
 func TestMain(m *testing.M) {
+	// A thousand connections need two thousand descriptors between this process and licd
+	// (which inherits the limit).
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && lim.Cur < lim.Max {
+		lim.Cur = lim.Max
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+	}
 	dir, err := os.MkdirTemp("", "licd-e2e-bin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
