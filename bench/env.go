@@ -67,7 +67,8 @@ func (e *Env) DialFleet(ctx context.Context, n int, model string) (*Fleet, error
 	e.result.Connections.Wanted += n
 	e.Drive(ctx, Load{Name: "connect " + strings.ToLower(model), Workers: dialParallelism, Ops: int64(n), RequestsPerOp: 1,
 		Op: func(ctx context.Context, _ int, seq int64, _ *Recorder) error {
-			c, err := wire.Dial(ctx, e.Addrs, e.clientOptions(fmt.Sprintf("p%05d", seq), model))
+			// Unique per run and fleet: a second session of one ClientID takes the first over.
+			c, err := wire.Dial(ctx, e.Addrs, e.clientOptions(fmt.Sprintf("p%s%05d", strings.ToLower(model), seq), model))
 			if err != nil {
 				return fmt.Errorf("product %d of %d could not connect: %w", seq+1, n, err)
 			}
@@ -99,15 +100,32 @@ func (e *Env) clientOptions(name, model string) wire.ClientOptions {
 }
 
 // lossLogger counts the product's warnings that it lost the server (a missed heartbeat, a
-// reset connection: the client then enters License caching mode) and discards the rest.
+// reset connection: the client then enters License caching mode) and keeps the first few
+// warnings' text, with their reasons, for the report.
 func (e *Env) lossLogger() *zap.Logger {
-	core := zapcore.NewCore(zapcore.NewConsoleEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zap.WarnLevel)
+	enc := zap.NewProductionEncoderConfig()
+	enc.TimeKey, enc.LevelKey, enc.CallerKey = "", "", ""
+	core := zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.AddSync(warnSink{e}), zap.WarnLevel)
 	return zap.New(core, zap.Hooks(func(en zapcore.Entry) error {
 		if strings.Contains(en.Message, "lost") {
 			e.lost.Add(1)
 		}
 		return nil
 	}))
+}
+
+// warnSink keeps the first distinct warnings of the products' clients.
+type warnSink struct{ e *Env }
+
+func (w warnSink) Write(p []byte) (int, error) {
+	msg := strings.TrimSpace(string(p))
+	e := w.e
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.result.Connections.Warnings) < maxErrorSamples {
+		e.result.Connections.Warnings = append(e.result.Connections.Warnings, msg)
+	}
+	return len(p), nil
 }
 
 // connected counts the products connected now (not in License caching mode).

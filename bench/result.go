@@ -27,7 +27,8 @@ type Result struct {
 	Checks      []Check     `json:"checks,omitempty"`
 	Facts       []Fact      `json:"facts,omitempty"` // what the scenario observed besides latency
 	Profiles    []string    `json:"profiles,omitempty"`
-	Failed      string      `json:"failed,omitempty"` // why the run stopped early
+	Failed      string      `json:"failed,omitempty"`     // why the run stopped early
+	ServerLog   []string    `json:"server_log,omitempty"` // a self-started licd's last log lines, when products lost it or errors happened
 }
 
 // Phase is one stage of a scenario (connect, warm-up excluded, measured, ...).
@@ -55,6 +56,8 @@ type Connections struct {
 	Lost           int `json:"lost"`            // times a product lost the server (missed heartbeats, resets)
 	ServerSessions int `json:"server_sessions"` // sessions the server listed at the end (-1: unknown)
 	ServerLost     int `json:"server_lost"`     // of which the server counted lost
+	// Warnings are the first warnings the products' clients logged (why they lost the server).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Baseline is the machine's physical limits measured in the same run.

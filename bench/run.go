@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/licd/licd/storage"
@@ -91,6 +92,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 		defer func() {
+			if r.Connections.Lost > 0 || r.Primary().Errors > 0 {
+				r.ServerLog = lastLines(srv.Output(), 20)
+			}
 			if err := srv.Stop(30 * time.Second); err != nil && r.Failed == "" {
 				r.Failed = "licd did not stop cleanly: " + err.Error()
 			}
@@ -173,6 +177,18 @@ func measureBaselines(ctx context.Context, b *Baseline, p Params, o Options) err
 	}
 	b.PebbleRecordsPerSec = rate
 	return nil
+}
+
+// lastLines is the end of a log, for a report.
+func lastLines(s string, n int) []string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	if len(lines) == 1 && lines[0] == "" {
+		return nil
+	}
+	return lines
 }
 
 func runID() string {

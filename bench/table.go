@@ -24,15 +24,24 @@ func WriteTable(w io.Writer, r *Result) {
 	}
 	fmt.Fprintln(w)
 
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "phase\tops\tseconds\tops/s\tp50 ms\tp90 ms\tp99 ms\tp99.9 ms\tmax ms\tdenials\terrors\tsrv CPU µs/op\t")
+	// Names are padded here so that they read left-aligned in the right-aligned table.
+	width := len("phase")
 	for _, ph := range r.Phases {
-		name := ph.Name
+		width = max(width, len(ph.Name)+2)
+		for s := range ph.Steps {
+			width = max(width, len(s)+2)
+		}
+	}
+	pad := func(s string) string { return fmt.Sprintf("%-*s", width, s) }
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, pad("phase")+"\tops\tseconds\tops/s\tp50 ms\tp90 ms\tp99 ms\tp99.9 ms\tmax ms\tdenials\terrors\tsrv CPU µs/op\t")
+	for _, ph := range r.Phases {
+		name := pad(ph.Name)
 		if ph.Primary {
-			name = "* " + name
+			name = pad("* " + ph.Name)
 		}
 		cpu := "-"
-		if ph.ServerCPUPerOp > 0 {
+		if ph.ServerCPU >= 0.1 { // /proc counts CPU in 10 ms ticks: less is noise
 			cpu = fmt.Sprintf("%.1f", ph.ServerCPUPerOp)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, group(ph.Ops), ph.Seconds, group(int64(ph.OpsPerSec)),
@@ -40,7 +49,7 @@ func WriteTable(w io.Writer, r *Result) {
 			group(sum(ph.Denials)), group(ph.Errors), cpu)
 		for _, s := range sortedKeys(ph.Steps) {
 			l := ph.Steps[s]
-			fmt.Fprintf(tw, "  %s\t%s\t\t\t%s\t%s\t%s\t%s\t%s\t\t\t\t\n", s, group(l.Count), ms(l.P50), ms(l.P90), ms(l.P99), ms(l.P999), ms(l.Max))
+			fmt.Fprintf(tw, "%s\t%s\t\t\t%s\t%s\t%s\t%s\t%s\t\t\t\t\n", pad("  "+s), group(l.Count), ms(l.P50), ms(l.P90), ms(l.P99), ms(l.P999), ms(l.Max))
 		}
 	}
 	tw.Flush()
@@ -72,6 +81,9 @@ func WriteTable(w io.Writer, r *Result) {
 	}
 	fmt.Fprintf(w, "connections    %s wanted, %s held, %d times a product lost the server; server lists %s\n",
 		group(int64(c.Wanted)), group(int64(c.Held)), c.Lost, srv)
+	for _, msg := range c.Warnings {
+		fmt.Fprintf(w, "product warned %s\n", msg)
+	}
 	for _, ph := range r.Phases {
 		for _, k := range sortedKeys(ph.Denials) {
 			fmt.Fprintf(w, "denied         %s: %s x %s\n", ph.Name, group(ph.Denials[k]), k)
@@ -82,6 +94,9 @@ func WriteTable(w io.Writer, r *Result) {
 	}
 	for _, f := range r.Facts {
 		fmt.Fprintf(w, "fact           %s: %s %s\n", f.Name, group(int64(f.Value)), f.Unit)
+	}
+	for _, l := range r.ServerLog {
+		fmt.Fprintf(w, "server log     %s\n", l)
 	}
 	for _, p := range r.Profiles {
 		fmt.Fprintf(w, "profile        %s (go tool pprof -top %s)\n", p, p)
