@@ -69,10 +69,18 @@ func runLmcksum(e *env, args []string) int {
 	return exit
 }
 
-// lineChecksum is ck= of a line: the bytes its signature covers, summed modulo 256.
+// lineChecksum is ck= of a line: the bytes its signature covers, summed modulo 256, without
+// a ck= attribute (a line can carry its own checksum).
 func lineChecksum(l *license.Line) int {
+	c := *l
+	c.Attrs = nil
+	for _, a := range l.Attrs {
+		if !strings.EqualFold(a.Key, "ck") {
+			c.Attrs = append(c.Attrs, a)
+		}
+	}
 	sum := 0
-	for _, b := range license.CanonicalForm(l) {
+	for _, b := range license.CanonicalForm(&c) {
 		sum += int(b)
 	}
 	return sum % 256

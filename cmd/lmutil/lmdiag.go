@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -148,13 +147,11 @@ func (d *diagnosis) checkPorts(c *serverConn, st *wire.Status) {
 func (d *diagnosis) scanPorts() {
 	w := d.e.stdout
 	if d.interactive {
-		fmt.Fprintf(w, "Would you like to look for the license server on the usual ports of %s (27000-27009, 7279)? [y/n]: ", d.t.Host)
-		if !yes(readLine(d.e.stdin)) {
-			fmt.Fprintln(w)
+		if !yes(d.e.ask(fmt.Sprintf("Would you like to look for the license server on the usual ports of %s (27000-27009, 7279)? [y/n]: ", d.t.Host))) {
 			return
 		}
 	}
-	found := scanUsualPorts(d.t.Host, d.t.Port, d.timeout)
+	found := scanPorts(d.t.Host, usualPorts, d.t.Port, d.timeout)
 	if len(found) == 0 {
 		fmt.Fprintf(w, "No licd answers on the usual ports of %s: is it running, and is a firewall in the way?\n", d.t.Host)
 		return
@@ -250,24 +247,3 @@ func thisHost() string {
 	}
 	return h
 }
-
-// readLine reads one answer from r (without buffering past it).
-func readLine(r io.Reader) string {
-	var b strings.Builder
-	var c [1]byte
-	for {
-		n, err := r.Read(c[:])
-		if n == 1 {
-			if c[0] == '\n' {
-				break
-			}
-			b.WriteByte(c[0])
-		}
-		if err != nil {
-			break
-		}
-	}
-	return strings.TrimSpace(b.String())
-}
-
-func yes(s string) bool { return strings.EqualFold(s, "y") || strings.EqualFold(s, "yes") }

@@ -69,15 +69,15 @@ func (p *probe) try(feature string, pool wire.PoolStatus) error {
 // use (27000-27009) and the Citrix vendor daemon's port.
 var usualPorts = []int{27000, 27001, 27002, 27003, 27004, 27005, 27006, 27007, 27008, 27009, wire.DefaultVendorPort}
 
-// scanUsualPorts returns the usual ports of host (other than skip) where a licd completes
-// the handshake.
-func scanUsualPorts(host string, skip int, timeout time.Duration) []int {
+// scanPorts returns the ports of host (other than skip) where a licd completes the
+// handshake.
+func scanPorts(host string, ports []int, skip int, timeout time.Duration) []int {
 	if timeout > 2*time.Second {
 		timeout = 2 * time.Second
 	}
-	answers := make([]bool, len(usualPorts))
+	answers := make([]bool, len(ports))
 	var wg sync.WaitGroup
-	for i, port := range usualPorts {
+	for i, port := range ports {
 		if port == skip {
 			continue
 		}
@@ -97,7 +97,7 @@ func scanUsualPorts(host string, skip int, timeout time.Duration) []int {
 	var found []int
 	for i, ok := range answers {
 		if ok {
-			found = append(found, usualPorts[i])
+			found = append(found, ports[i])
 		}
 	}
 	return found

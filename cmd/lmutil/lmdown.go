@@ -58,9 +58,8 @@ func runLmdown(e *env, args []string) int {
 			return 0
 		}
 	} else if !quiet {
-		fmt.Fprint(e.stdout, "Are you sure? [y/n]: ")
-		if !yes(readLine(e.stdin)) {
-			fmt.Fprintln(e.stdout, "\nNothing shut down.")
+		if !yes(e.ask("Are you sure? [y/n]: ")) {
+			fmt.Fprintln(e.stdout, "Nothing shut down.")
 			return 0
 		}
 	}
@@ -79,8 +78,7 @@ func runLmdown(e *env, args []string) int {
 
 // chooseTargets asks which of several servers to shut down: numbers, or "a" for all.
 func (e *env) chooseTargets(ts []target) []target {
-	fmt.Fprintf(e.stdout, "Shut down which license servers? (1-%d separated by spaces, a for all, or n): ", len(ts))
-	answer := readLine(e.stdin)
+	answer := e.ask(fmt.Sprintf("Shut down which license servers? (1-%d separated by spaces, a for all, or n): ", len(ts)))
 	if strings.EqualFold(answer, "a") {
 		return ts
 	}

@@ -126,6 +126,9 @@ func fetchStatus(t target, v lmstatView, timeout time.Duration) statusResult {
 	st, err := c.status(v.feature, v.features || v.hasHandle)
 	if err != nil {
 		r.err = asFailure(err)
+		if v.feature != "" && !served(c, v.feature) {
+			r.err = &wire.Error{Code: wire.CodeNoSuchFeature, Detail: fmt.Sprintf("%s is not served by %s; lmstat -i lists the features it serves", v.feature, t.Spec())}
+		}
 		return r
 	}
 	r.status = st
@@ -166,4 +169,23 @@ func (e *env) writeStatusJSON(results []statusResult) int {
 	}
 	fmt.Fprintln(e.stdout, string(b))
 	return exit
+}
+
+// served reports whether the server's inventory has the feature, to tell "no such feature"
+// apart from other failures of a feature's status.
+func served(c *serverConn, feature string) bool {
+	var res wire.QueryResult
+	if err := c.call(&wire.Query{Kind: "inventory"}, &res); err != nil {
+		return true // cannot tell: keep the server's answer
+	}
+	var items []wire.InventoryItem
+	if err := json.Unmarshal(res.JSON, &items); err != nil {
+		return true
+	}
+	for _, it := range items {
+		if it.Feature == feature {
+			return true
+		}
+	}
+	return false
 }

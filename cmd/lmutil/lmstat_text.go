@@ -34,7 +34,7 @@ func (e *env) writeStatusText(results []statusResult, v lmstatView, verbose bool
 			writeServers(w, r.target, r.status)
 		}
 		if v.features {
-			found := writeFeatures(w, r.status, v)
+			found := writeFeatures(w, r.target, r.status, v)
 			if v.hasHandle && !found {
 				f := &wire.Error{Code: wire.CodeUnknownHandle, Detail: fmt.Sprintf("no checkout on %s has license handle %d; lmstat -a lists the handles", r.target.Spec(), v.handle)}
 				writeFailureLine(e.stderr, "lmstat: ", f)
@@ -70,10 +70,13 @@ func filesOrSpec(t target) string {
 }
 
 // writeServers is the head of the report: the server, its license files, its vendor daemon.
+// The server is named as -c names it, in every line that names it (the manual's
+// "License server status: 27000@localhost" ... "localhost: license server UP v11.15.0"):
+// tools match the "UP" line's host against the status line's.
 func writeServers(w io.Writer, t target, st *wire.Status) {
 	fmt.Fprintf(w, "License server status: %s\n", t.Spec())
-	fmt.Fprintf(w, "    License file(s) on %s: %s:\n\n", st.ServerHost, strings.Join(st.Files, ":"))
-	fmt.Fprintf(w, "%s: license server UP %s\n\n", st.ServerHost, st.Version)
+	fmt.Fprintf(w, "    License file(s) on %s: %s:\n\n", t.Host, strings.Join(st.Files, ":"))
+	fmt.Fprintf(w, "%s: license server UP %s\n\n", t.Host, st.Version)
 	fmt.Fprintf(w, "Vendor daemon status (on %s):\n\n", st.ServerHost)
 	state := "UP"
 	if !st.VendorUp {
@@ -90,7 +93,7 @@ func vendorName(st *wire.Status) string {
 }
 
 // writeFeatures prints "Feature usage info" and returns whether the -h handle was found.
-func writeFeatures(w io.Writer, st *wire.Status, v lmstatView) (foundHandle bool) {
+func writeFeatures(w io.Writer, t target, st *wire.Status, v lmstatView) (foundHandle bool) {
 	if v.servers {
 		fmt.Fprint(w, "Feature usage info:\n\n")
 	}
@@ -105,7 +108,7 @@ func writeFeatures(w io.Writer, st *wire.Status, v lmstatView) (foundHandle bool
 			}
 			foundHandle = true
 		}
-		writeFeature(w, st, fs)
+		writeFeature(w, t, st, fs)
 	}
 	return foundHandle
 }
@@ -125,7 +128,7 @@ func withHandle(cs []wire.CheckoutStatus, h uint64) []wire.CheckoutStatus {
 // line per license in use. Licenses shared by several connections show once: "The lmstat
 // command displays only one use of the license, even if there are multiple connections
 // sharing that license" (the server sends one entry per license).
-func writeFeature(w io.Writer, st *wire.Status, fs *wire.FeatureStatus) {
+func writeFeature(w io.Writer, t target, st *wire.Status, fs *wire.FeatureStatus) {
 	fmt.Fprintf(w, "Users of %s:  (Total of %d %s issued;  Total of %d %s in use)\n\n",
 		fs.Feature, fs.Issued, plural(fs.Issued), fs.InUse, plural(fs.InUse))
 	if fs.InUse == 0 && len(fs.Checkouts) == 0 {
@@ -157,9 +160,9 @@ func writeFeature(w io.Writer, st *wire.Status, fs *wire.FeatureStatus) {
 			overdraftShown = true
 		}
 		fmt.Fprintln(w)
-		writeCheckouts(w, st, fs, byPool[p.ID])
+		writeCheckouts(w, t, st, fs, byPool[p.ID])
 	}
-	writeCheckouts(w, st, fs, loose)
+	writeCheckouts(w, t, st, fs, loose)
 }
 
 func anyPoolInUse(ps []wire.PoolStatus) bool {
@@ -195,7 +198,7 @@ func writePool(w io.Writer, fs *wire.FeatureStatus, p *wire.PoolStatus) {
 // display, version, server/port and handle, checkout time.
 //
 //	XDT DDCAux-0001.citrix.com XDT 00001E3A (v2018.0518) (localhost/27000 534201), start Wed 5/9 15:17
-func writeCheckouts(w io.Writer, st *wire.Status, fs *wire.FeatureStatus, cs []wire.CheckoutStatus) {
+func writeCheckouts(w io.Writer, t target, st *wire.Status, fs *wire.FeatureStatus, cs []wire.CheckoutStatus) {
 	if len(cs) == 0 {
 		return
 	}
@@ -206,7 +209,7 @@ func writeCheckouts(w io.Writer, st *wire.Status, fs *wire.FeatureStatus, cs []w
 		return cs[i].Handle < cs[j].Handle
 	})
 	for _, c := range cs {
-		fmt.Fprintf(w, "    %s (v%s) (%s/%d %d), start %s\n", checkoutParty(&c), checkoutVersion(fs, &c), st.ServerHost, st.LMPort, c.Handle, checkoutTime(c.Start))
+		fmt.Fprintf(w, "    %s (v%s) (%s/%d %d), start %s\n", checkoutParty(&c), checkoutVersion(fs, &c), t.Host, st.LMPort, c.Handle, checkoutTime(c.Start))
 	}
 	fmt.Fprintln(w)
 }

@@ -128,7 +128,7 @@ func writeAccounts(w io.Writer, accts []accountInfo) {
 // readPassword asks for a new account's password on the terminal (twice, without echo),
 // or reads the first line of standard input when it is not a terminal (scripts).
 func (e *env) readPassword(name string) (string, error) {
-	if f, ok := e.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if f, ok := e.stdin.(*os.File); ok && e.stdinIsTerminal() {
 		fmt.Fprintf(e.stderr, "Password for %s: ", name)
 		p1, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(e.stderr)
@@ -151,23 +151,4 @@ func (e *env) readPassword(name string) (string, error) {
 		return "", fmt.Errorf("lmusers: no password on standard input for %s; give it as the first line (echo it from a secret store, not from the command line)", name)
 	}
 	return p, nil
-}
-
-// readRawLine reads up to the first newline, keeping spaces (passwords may have them).
-func readRawLine(r io.Reader) string {
-	var b strings.Builder
-	var c [1]byte
-	for {
-		n, err := r.Read(c[:])
-		if n == 1 {
-			if c[0] == '\n' {
-				break
-			}
-			b.WriteByte(c[0])
-		}
-		if err != nil {
-			break
-		}
-	}
-	return b.String()
 }
