@@ -109,6 +109,8 @@ func (a *concurrentActor) Receive(ctx actor.Context) {
 		a.spec.Pools, a.spec.Options = m.Pools, m.Options
 		a.core.Reload(poolSpecs(m.Pools))
 		a.core.SetPolicy(a.config().Policy)
+	case *Panic:
+		panic("fault injection: " + a.spec.Name)
 	case *actor.Started:
 		if err := a.start(ctx); err != nil {
 			// Panicking hands the failure to the supervisor, which restarts the actor.

@@ -164,6 +164,8 @@ func (a *udActor) Receive(ctx actor.Context) {
 	case *Reload:
 		a.spec.Pools, a.spec.Options = m.Pools, m.Options
 		a.core.SetCounts(counts(m.Pools))
+	case *Panic:
+		panic("fault injection: " + a.spec.Name)
 	case *actor.Started:
 		if err := a.start(ctx); err != nil {
 			panic(err)

@@ -70,3 +70,7 @@ type handleBlock struct {
 	first, n uint64
 	err      error
 }
+
+// Panic makes a feature actor panic (a test hook behind licd's -test-fault-injection): its
+// supervisor restarts it from the persisted state.
+type Panic struct{}

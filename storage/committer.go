@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -17,6 +18,10 @@ type CommitterOptions struct {
 	// QueueLen is how many submitted batches may wait for the committer before
 	// Submit blocks (0 = 16384).
 	QueueLen int
+	// Delay holds every group this long before it is written: a slow disk, for
+	// tests that must widen the window between a decision and its durability
+	// (0 in production).
+	Delay time.Duration
 }
 
 const (
@@ -224,6 +229,9 @@ func (c *Committer) commitAll(work []pending) {
 // log the same way. Should it go, run() can call Store.applySynced instead and
 // lose only the pipelining.)
 func (c *Committer) start(g *group) {
+	if c.opt.Delay > 0 {
+		time.Sleep(c.opt.Delay)
+	}
 	if g.err = c.s.usable(); g.err != nil {
 		return
 	}

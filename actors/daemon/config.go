@@ -49,6 +49,11 @@ type Config struct {
 	DebugLog io.Writer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Test hooks, off in production: CommitDelay slows every durable write (a slow disk);
+	// FaultInjection enables the "fault.panic" admin request that makes a feature actor
+	// panic, to show that it restarts from its persisted state.
+	CommitDelay    time.Duration
+	FaultInjection bool
 }
 
 func (c *Config) licenseDir() string {

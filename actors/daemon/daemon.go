@@ -85,7 +85,7 @@ func Start(cfg Config) (d *Daemon, err error) {
 		return nil, fmt.Errorf("open the store in %s: %w (is another licd using this data directory?)", cfg.DataDir, err)
 	}
 	cleanups = append(cleanups, func() { _ = d.store.Close() })
-	d.committer = d.store.StartCommitter(storage.CommitterOptions{})
+	d.committer = d.store.StartCommitter(storage.CommitterOptions{Delay: cfg.CommitDelay})
 	cleanups = append(cleanups, func() { _ = d.committer.Close() })
 
 	debugOut := cfg.DebugLog

@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/licd/licd/actors"
 	"github.com/licd/licd/license"
 	"github.com/licd/licd/wire"
 )
@@ -146,6 +147,18 @@ func (d *Daemon) adminOp(op string, args []byte) (any, error) {
 		return map[string]string{"status": "shutting down"}, nil
 	case "users.add", "users.list", "users.role", "users.remove", "service.enable", "service.disable", "service.query":
 		return d.accountsOp(op, args)
+	case "fault.panic":
+		if !d.cfg.FaultInjection {
+			return nil, wire.Errorf(wire.CodeDisabled, "fault injection is a test hook: start licd with -test-fault-injection")
+		}
+		var a struct{ Feature string }
+		_ = json.Unmarshal(args, &a)
+		r := d.engine.Routes().ByName(a.Feature)
+		if r == nil {
+			return nil, d.engine.Unavailable(a.Feature)
+		}
+		d.engine.Send(r.PID, &actors.Panic{})
+		return map[string]string{"status": "panic sent to " + a.Feature}, nil
 	case "udadmin":
 		var req UDAdminRequest
 		if len(args) > 0 {
