@@ -287,10 +287,12 @@ func (e *Engine) UDRelease(feature string, kind userdevice.Kind, name string, ti
 	if r == nil || !isUserDevice(r.Model) {
 		return 0, wire.Errorf(wire.CodeNoSuchFeature, fmt.Sprintf("%q is not a user/device feature of this server", feature))
 	}
-	res, err := e.env.System.Root.RequestFuture(r.PID, &UDReleaseRequest{Kind: kind, Name: name}, timeout).Result()
-	if err != nil {
-		return 0, fmt.Errorf("release in %s: %w", feature, err)
+	reply := make(chan *UDReleaseResult, 1)
+	e.env.System.Root.Send(r.PID, &UDReleaseRequest{Kind: kind, Name: name, Reply: reply})
+	select {
+	case rr := <-reply:
+		return rr.Released, rr.Err
+	case <-time.After(timeout):
+		return 0, fmt.Errorf("release in %s: no answer within %s", feature, timeout)
 	}
-	rr := res.(*UDReleaseResult)
-	return rr.Released, rr.Err
 }

@@ -52,8 +52,9 @@ type (
 	// UDReleaseRequest releases one user or device (udadmin -delete); answered with
 	// UDReleaseResult.
 	UDReleaseRequest struct {
-		Kind userdevice.Kind
-		Name string
+		Kind  userdevice.Kind
+		Name  string
+		Reply chan<- *UDReleaseResult // answered once the release is durable
 	}
 	// UDReleaseResult answers UDReleaseRequest.
 	UDReleaseResult struct {
@@ -146,14 +147,23 @@ func (a *udActor) Receive(ctx actor.Context) {
 		a.afterChange()
 	case *UDReleaseRequest:
 		rel, err := a.core.Release(m.Kind, m.Name, a.env.Now())
-		if err == nil {
-			a.persistReleased(rel)
-			users, devices := a.core.ReleasedCounts()
-			a.pl.batch().PutCounter("udadmin/users-released/"+a.spec.Name, users)
-			a.pl.batch().PutCounter("udadmin/devices-released/"+a.spec.Name, devices)
-			a.afterChange()
+		res := &UDReleaseResult{Released: len(rel), Err: err}
+		if err != nil {
+			m.Reply <- res
+			return
 		}
-		ctx.Respond(&UDReleaseResult{Released: len(rel), Err: err})
+		a.persistReleased(rel)
+		users, devices := a.core.ReleasedCounts()
+		a.pl.batch().PutCounter(storage.UDAdminUsersReleasedCounter(a.spec.Name), users)
+		a.pl.batch().PutCounter(storage.UDAdminDevicesReleasedCounter(a.spec.Name), devices)
+		r := a.pl.addReply()
+		r.kind, r.sink = replyAck, SinkFunc(func(_ uint32, msg wire.Message) {
+			if _, failed := msg.(*wire.Denial); failed {
+				res.Err = wire.Errorf(wire.CodeInternal, "the release could not be made durable")
+			}
+			m.Reply <- res
+		})
+		a.afterChange()
 	case *UDUsageRequest:
 		u := a.core.Snapshot(a.env.Now())
 		ctx.Respond(&u)
@@ -227,8 +237,8 @@ func (a *udActor) start(ctx actor.Context) error {
 	if err != nil {
 		return fmt.Errorf("restore user/device state of %s: %w", name, err)
 	}
-	users, uerr := a.env.Store.Counter("udadmin/users-released/" + name)
-	devices, derr := a.env.Store.Counter("udadmin/devices-released/" + name)
+	users, uerr := a.env.Store.Counter(storage.UDAdminUsersReleasedCounter(name))
+	devices, derr := a.env.Store.Counter(storage.UDAdminDevicesReleasedCounter(name))
 	if err := errors.Join(uerr, derr); err != nil {
 		return fmt.Errorf("restore udadmin counters of %s: %w", name, err)
 	}
