@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,7 +38,7 @@ func (e *Env) Drive(ctx context.Context, l Load) Phase {
 	if l.Ops > 0 {
 		workers = int(min(int64(workers), l.Ops))
 	}
-	cpu0 := e.serverCPU()
+	cpu0, self0 := e.serverCPU(), selfCPU()
 	var next atomic.Int64 // the next operation's sequence number
 	start := time.Now()
 	var deadline time.Time
@@ -119,6 +120,7 @@ func (e *Env) Drive(ctx context.Context, l Load) Phase {
 		ph.Denials = d
 	}
 	ph.ErrorSamples = rec.ErrorSamples()
+	ph.HarnessCPU = selfCPU() - self0
 	if cpu1 := e.serverCPU(); cpu0 >= 0 && cpu1 >= 0 {
 		ph.ServerCPU = cpu1 - cpu0
 		if ph.Ops > 0 {
@@ -216,3 +218,12 @@ func group(n int64) string {
 }
 
 func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)) }
+
+// selfCPU is licbench's own CPU time so far, in seconds.
+func selfCPU() float64 {
+	ps, err := ReadProcStats(os.Getpid())
+	if err != nil {
+		return 0
+	}
+	return ps.CPUSeconds
+}

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -37,12 +36,13 @@ type Env struct {
 	serverPid int // 0: unknown
 	profiler  *profiler
 
-	mu      sync.Mutex
-	fleets  []*Fleet
-	status  *wire.Client
-	lost    atomic.Int64 // products that lost the server (heartbeats, resets)
-	dialled atomic.Int64
-	counted bool // countSessions ran
+	mu       sync.Mutex
+	fleets   []*Fleet
+	statusMu sync.Mutex // guards status
+	status   *statusConn
+	lost     atomic.Int64 // products that lost the server (heartbeats, resets)
+	dialled  atomic.Int64
+	counted  bool // countSessions ran
 }
 
 // Fleet is a set of simulated product servers, one wire client (one connection) each.
@@ -148,9 +148,11 @@ func (e *Env) closeFleets() {
 	e.mu.Lock()
 	fleets := e.fleets
 	e.fleets = nil
+	e.mu.Unlock()
+	e.statusMu.Lock()
 	st := e.status
 	e.status = nil
-	e.mu.Unlock()
+	e.statusMu.Unlock()
 	var all []*wire.Client
 	for _, f := range fleets {
 		all = append(all, f.Clients...)
@@ -167,41 +169,8 @@ func (e *Env) closeFleets() {
 	}
 	wg.Wait()
 	if st != nil {
-		_ = st.Close()
+		st.close()
 	}
-}
-
-// Status asks the server for one feature's status (or every feature's with ""), without
-// per-checkout detail, over a connection of its own that accepts large answers.
-func (e *Env) Status(ctx context.Context, feature string) (*wire.Status, error) {
-	e.mu.Lock()
-	st := e.status
-	e.mu.Unlock()
-	if st == nil {
-		opt := e.clientOptions("status", "CCS")
-		opt.MaxFrame = 256 << 20 // 10,000 sessions do not fit the default 1 MiB
-		c, err := wire.Dial(ctx, e.Addrs, opt)
-		if err != nil {
-			return nil, fmt.Errorf("status connection: %w", err)
-		}
-		e.mu.Lock()
-		if e.status == nil {
-			e.status = c
-		} else {
-			_ = c.Close()
-		}
-		st = e.status
-		e.mu.Unlock()
-	}
-	b, err := st.Query(ctx, wire.Query{Kind: wire.QueryStatus, Feature: feature})
-	if err != nil {
-		return nil, fmt.Errorf("status of %q: %w", feature, err)
-	}
-	var s wire.Status
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("status of %q: the answer is not valid JSON: %w", feature, err)
-	}
-	return &s, nil
 }
 
 // FeatureStatus finds one feature in a status answer.

@@ -50,3 +50,27 @@ func TestGroup(t *testing.T) {
 		}
 	}
 }
+
+func TestUDPopulationSharesKiosksFiveUsersEach(t *testing.T) {
+	e := &Env{RunID: "t"}
+	pop := newUDPopulation(e, 1000)
+	users := map[string]int{}
+	for i := range 1000 {
+		users[pop.device(i)]++
+	}
+	kiosks, own := 0, 0
+	for d, n := range users {
+		switch {
+		case d[:3] == "t-k":
+			kiosks++
+			if n != kioskUsers {
+				t.Errorf("kiosk %s has %d users, want %d", d, n, kioskUsers)
+			}
+		case n == 1:
+			own++
+		}
+	}
+	if kiosks != 1000/25 || own != 800 {
+		t.Errorf("%d kiosks and %d own devices, want 40 and 800", kiosks, own)
+	}
+}

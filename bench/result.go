@@ -45,6 +45,7 @@ type Phase struct {
 	Errors         int64              `json:"errors"`
 	ErrorSamples   []string           `json:"error_samples,omitempty"`
 	ServerCPU      float64            `json:"server_cpu_seconds,omitempty"`
+	HarnessCPU     float64            `json:"harness_cpu_seconds,omitempty"` // licbench's own, to see who used the cores
 	ServerCPUPerOp float64            `json:"server_cpu_us_per_op,omitempty"`
 }
 

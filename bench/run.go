@@ -119,10 +119,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		e.countSessions(sctx)
 	}
 	cancel()
-	e.closeFleets()
-	if e.serverPid != 0 {
+	if e.serverPid != 0 { // before the products leave, to count the connections' descriptors
 		if ps, err := ReadProcStats(e.serverPid); err == nil {
 			r.Server = &ps
+		}
+	}
+	e.closeFleets()
+	if r.Server != nil {
+		if ps, err := ReadProcStats(e.serverPid); err == nil {
+			r.Server.CPUSeconds, r.Server.PeakRSSBytes = ps.CPUSeconds, ps.PeakRSSBytes
 		}
 	}
 	r.Harness, _ = ReadProcStats(os.Getpid())
@@ -214,7 +219,7 @@ func preflight(ctx context.Context, e *Env, sc *Scenario, r *Result) error {
 			}
 			return fmt.Errorf("the server at %v serves no %s (it has %v); name one of its features with -feature (concurrent) or -ud-feature (user/device)", e.Addrs, l.Feature, have)
 		}
-		if avail := fs.Issued + fs.Overdraft - fs.InUse; avail < l.Count {
+		if avail := fs.Issued - fs.InUse; avail < l.Count { // Issued includes a user/device overdraft
 			msg := fmt.Sprintf("the server has %d free licenses of %s and this run wants up to %d: expect denials (lower -concurrency or -users to measure without them)", avail, l.Feature, l.Count)
 			r.addFact(msg, float64(avail), "licenses")
 			if e.Progress != nil {

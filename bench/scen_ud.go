@@ -52,16 +52,18 @@ type udPopulation struct {
 	users, own, kiosks []string
 }
 
-const kioskUsers = 5 // users per shared kiosk
+// kioskUsers is both how rare kiosk users are (every fifth user) and how many share a kiosk.
+const kioskUsers = 5
 
 func newUDPopulation(e *Env, n int) *udPopulation {
-	return &udPopulation{users: e.names("u", n), own: e.names("d", n), kiosks: e.names("k", n/kioskUsers+1)}
+	return &udPopulation{users: e.names("u", n), own: e.names("d", n), kiosks: e.names("k", n/(kioskUsers*kioskUsers)+1)}
 }
 
-// device is user i's usual device: its own, or for every fifth user a shared kiosk.
+// device is user i's usual device: its own, or for every fifth user a kiosk shared with
+// four other kiosk users.
 func (u *udPopulation) device(i int) string {
 	if i%kioskUsers == 0 {
-		return u.kiosks[i/kioskUsers]
+		return u.kiosks[i/(kioskUsers*kioskUsers)]
 	}
 	return u.own[i]
 }
@@ -169,7 +171,7 @@ func (o *optimizerWatch) poll(ctx context.Context, e *Env, feature string) {
 	}
 	o.lastInUse = fs.InUse
 	o.maxInUse = max(o.maxInUse, fs.InUse)
-	o.issued = fs.Issued + fs.Overdraft
+	o.issued = fs.Issued // for user/device: purchased plus overdraft
 }
 
 func (o *optimizerWatch) passes() int {

@@ -59,6 +59,9 @@ func WriteTable(w io.Writer, r *Result) {
 	pr := r.Primary()
 	fmt.Fprintf(w, "requests/s     %s (%s ops/s x %.2f round trips per op)\n", group(int64(r.Ratios.RequestsPerSec)), group(int64(pr.OpsPerSec)), pr.RequestsPerOp)
 	b := r.Baseline
+	if (p.Rate > 0 || p.Think > 0) && (b.EchoRoundTripsPerSec > 0 || b.PebbleRecordsPerSec > 0) {
+		fmt.Fprintln(w, "               (a paced load: the rate is what was offered, so the ratios below are not the server's limit)")
+	}
 	if b.EchoRoundTripsPerSec > 0 {
 		fmt.Fprintf(w, "vs echo        %.2f of a bare loopback echo (%s round trips/s, %d connections, %d in flight)\n",
 			r.Ratios.VsEcho, group(int64(b.EchoRoundTripsPerSec)), b.EchoConns, b.EchoWorkers)
@@ -74,6 +77,14 @@ func WriteTable(w io.Writer, r *Result) {
 		fmt.Fprintln(w, "server         CPU and memory unknown (a -c server: give -server-pid when it runs on this machine)")
 	}
 	fmt.Fprintf(w, "harness        CPU %.1f s, peak RSS %s\n", r.Harness.CPUSeconds, mib(r.Harness.PeakRSSBytes))
+	if pr.Seconds > 0 {
+		srvCores := "unknown"
+		if r.Server != nil {
+			srvCores = fmt.Sprintf("%.2f", pr.ServerCPU/pr.Seconds)
+		}
+		fmt.Fprintf(w, "cores used     headline phase: server %s, licbench %.2f, of %d (when licbench uses most, the harness is the limit)\n",
+			srvCores, pr.HarnessCPU/pr.Seconds, r.Machine.Cores)
+	}
 	c := r.Connections
 	srv := "unknown"
 	if c.ServerSessions >= 0 {
