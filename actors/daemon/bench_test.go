@@ -1,0 +1,181 @@
+package daemon_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/licd/licd/actors"
+	"github.com/licd/licd/actors/daemon"
+	"github.com/licd/licd/license"
+	"github.com/licd/licd/wire"
+)
+
+// startInProcess runs a daemon inside the benchmark process (the hot path without process
+// boundaries in the measurement's way) with one large concurrent pool.
+func startInProcess(b *testing.B) *daemon.Daemon {
+	b.Helper()
+	dir := b.TempDir()
+	pub, priv, err := license.GenerateKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	keys := filepath.Join(dir, "keys")
+	if err := license.WriteKeyPair(keys, pub, priv); err != nil {
+		b.Fatal(err)
+	}
+	lic := filepath.Join(dir, "data", "MyFiles")
+	if err := os.MkdirAll(lic, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	startup, _ := license.StartupLicenseFile(testHost, priv)
+	text, err := license.IssueFile(license.IssueSpec{HostName: testHost, Lines: []license.LineSpec{
+		{Feature: "XDT_PLT_CCS", Count: 10_000_000, CSS: 20991231, Permanent: true, DupGroup: "V"}}}, priv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name, body := range map[string]string{"citrix_startup.lic": startup, "bench.lic": text} {
+		if err := os.WriteFile(filepath.Join(lic, name), []byte(body), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	d, err := daemon.Start(daemon.Config{DataDir: filepath.Join(dir, "data"), Hostname: testHost, ListenHost: "127.0.0.1",
+		LMPort: -1, VendorPort: -1, TrustedKeys: []string{filepath.Join(keys, "vendor.pub")}, DebugLog: discard{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(d.Shutdown)
+	return d
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+func report(b *testing.B, h *hdrhistogram.Histogram, pairs int, elapsed time.Duration) {
+	b.ReportMetric(float64(pairs)/elapsed.Seconds(), "pairs/s")
+	b.ReportMetric(float64(h.ValueAtQuantile(50))/1e3, "p50-µs")
+	b.ReportMetric(float64(h.ValueAtQuantile(99))/1e3, "p99-µs")
+	b.ReportMetric(float64(h.ValueAtQuantile(99.9))/1e3, "p99.9-µs")
+}
+
+// BenchmarkCheckoutCheckinLoopback: 64 product connections over loopback, each checking a
+// license out and in again as fast as the server acknowledges; every grant and release is
+// durable (group-committed, synced Pebble writes) before it is acknowledged.
+func BenchmarkCheckoutCheckinLoopback(b *testing.B) {
+	for _, conns := range []int{64} {
+		b.Run(fmt.Sprintf("conns=%d", conns), func(b *testing.B) {
+			d := startInProcess(b)
+			addr := fmt.Sprintf("%d@127.0.0.1", d.VendorAddr().Port)
+			clients := make([]*wire.Client, conns)
+			for i := range clients {
+				c, err := wire.Dial(context.Background(), []string{addr}, wire.ClientOptions{ClientID: fmt.Sprint("bench-", i), Product: "XDT", Host: fmt.Sprint("ddc", i)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer c.Close()
+				clients[i] = c
+			}
+			hists := make([]*hdrhistogram.Histogram, conns)
+			b.ResetTimer()
+			start := time.Now()
+			var wg sync.WaitGroup
+			for i, c := range clients {
+				hists[i] = hdrhistogram.New(1, int64(10*time.Second), 3)
+				n := b.N / conns
+				if i < b.N%conns {
+					n++
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					req := wire.Checkout{Feature: "XDT_PLT_CCS", User: "u", Device: fmt.Sprint("device-", i), ClientHost: "h"}
+					for range n {
+						t0 := time.Now()
+						g, err := c.Checkout(context.Background(), req)
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						if err := c.Checkin(context.Background(), g.Handle); err != nil {
+							b.Error(err)
+							return
+						}
+						_ = hists[i].RecordValue(int64(time.Since(t0)))
+					}
+				}()
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			all := hdrhistogram.New(1, int64(10*time.Second), 3)
+			for _, h := range hists {
+				all.Merge(h)
+			}
+			report(b, all, b.N, elapsed)
+		})
+	}
+}
+
+// BenchmarkCheckoutCheckinInProcess: the same pairs sent straight to the feature actor (no
+// socket, no codec), to show what the actor path and the durable writes cost on their own.
+func BenchmarkCheckoutCheckinInProcess(b *testing.B) {
+	d := startInProcess(b)
+	e := d.Engine()
+	r := e.Routes().ByName("XDT_PLT_CCS")
+	const workers = 64
+	hists := make([]*hdrhistogram.Histogram, workers)
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := range workers {
+		hists[i] = hdrhistogram.New(1, int64(10*time.Second), 3)
+		n := b.N / workers
+		if i < b.N%workers {
+			n++
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			replies := make(chan wire.Message, 1)
+			sink := actors.SinkFunc(func(_ uint32, m wire.Message) {
+				switch v := m.(type) {
+				case *wire.Grant:
+					g := *v
+					replies <- &g
+				case *wire.Ack:
+					replies <- &wire.Ack{}
+				case *wire.Denial:
+					dd := *v
+					replies <- &dd
+				}
+			})
+			for range n {
+				t0 := time.Now()
+				e.Send(r.PID, &actors.CheckoutRequest{Req: wire.Checkout{Feature: "XDT_PLT_CCS", User: "u", Device: fmt.Sprint("inproc-", i)}, Session: 1, Sink: sink})
+				g, ok := (<-replies).(*wire.Grant)
+				if !ok {
+					b.Error("checkout denied")
+					return
+				}
+				e.Send(r.PID, &actors.CheckinRequest{Handle: g.Handle, Sink: sink})
+				<-replies
+				_ = hists[i].RecordValue(int64(time.Since(t0)))
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	all := hdrhistogram.New(1, int64(10*time.Second), 3)
+	for _, h := range hists {
+		all.Merge(h)
+	}
+	report(b, all, b.N, elapsed)
+}
