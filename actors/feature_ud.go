@@ -89,6 +89,25 @@ func newUDProps(env *Env, e *Engine, spec *FeatureSpec) *actor.Props {
 	return actor.PropsFromProducer(func() actor.Actor { return &udActor{env: env, engine: e, spec: spec} })
 }
 
+// udConfig applies the options file's user/device settings ("Disable the domain name
+// truncation": UDUseDomain; user and device name case) over the daemon's. Names already
+// known keep the form they were stored in, so a change applies fully after a restart.
+func udConfig(base userdevice.Config, o *license.Options) userdevice.Config {
+	if o == nil {
+		return base
+	}
+	if o.UDUseDomain {
+		base.UseDomain = true
+	}
+	if o.UserCase != license.CaseUnchanged {
+		base.UserCase = userdevice.Case(o.UserCase)
+	}
+	if o.DeviceCase != license.CaseUnchanged {
+		base.DeviceCase = userdevice.Case(o.DeviceCase)
+	}
+	return base
+}
+
 func counts(pools []*license.Pool) (purchased, overdraft int) {
 	for _, p := range pools {
 		purchased += p.Count
@@ -202,7 +221,7 @@ func (a *udActor) start(ctx actor.Context) error {
 		}
 	}
 	purchased, overdraft := counts(a.spec.Pools)
-	a.core = userdevice.NewFeature(a.spec.Name, udModel(a.spec.Model), purchased, overdraft, a.env.UD)
+	a.core = userdevice.NewFeature(a.spec.Name, udModel(a.spec.Model), purchased, overdraft, udConfig(a.env.UD, a.spec.Options))
 	a.pl = newPipeline(a.env.Committer, a.env.System.Root, ctx.Self())
 	a.held = make(map[uint64]*udHold)
 	if err := a.handles.init(a.env, a.spec.ID, a.spec.Name); err != nil {

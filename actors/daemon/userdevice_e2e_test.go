@@ -146,3 +146,21 @@ func TestUserDeviceSurvivesSIGKILL(t *testing.T) {
 		}
 	}
 }
+
+// "Disable the domain name truncation": with UDUseDomain 1 in the options file, users of
+// different domains are different users; UDUserNameCase folds names.
+func TestUserDeviceOptionsSettings(t *testing.T) {
+	f := newFixture(t)
+	f.issue("ud.lic", license.LineSpec{Feature: "XDT_PLT_UD", Count: 10})
+	f.writeFile("CITRIX.opt", "UDUseDomain 1\nUDUserNameCase TOLOWER\n")
+	s := f.start()
+	c := dial(t, s, "XDT")
+	for _, u := range []string{"abc@eng.com", "ABC@citrite.com", "abc@ENG.com"} {
+		if _, err := udCheckout(t, c, "XDT_PLT_UD", u, "pc-"+u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := names(udList(t, c, f, "XDT_PLT_UD").Users); got != "abc@citrite.com,abc@eng.com" {
+		t.Fatalf("users %q, want the two domains kept apart and case folded", got)
+	}
+}
