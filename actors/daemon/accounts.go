@@ -128,13 +128,13 @@ func (d *Daemon) addAccount(a AccountArgs) (*AccountInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPassword(a.Password); err != nil {
-		return nil, err
-	}
 	if existing, _, err := d.findAccount(name); err != nil {
 		return nil, err
 	} else if existing != nil {
 		return nil, wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("an account %q already exists; change its role with lmusers -setrole, or remove it first", existing.Name))
+	}
+	if err := checkPassword(a.Password); err != nil {
+		return nil, err
 	}
 	hash, err := HashPassword(a.Password)
 	if err != nil {

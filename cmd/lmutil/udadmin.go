@@ -69,6 +69,7 @@ func runUdadmin(e *env, args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
+	narrowToParty(res, req)
 	switch req.Op {
 	case "delete":
 		return e.writeReleased(req, res)
@@ -101,6 +102,20 @@ func udadminCall(t target, token string, req wire.UDAdminArgs, timeout time.Dura
 		return nil, err
 	}
 	return res, nil
+}
+
+// narrowToParty keeps only the named user's (or device's) licenses when -user (or -device)
+// names one: -list -user NAME is about that user, not about the devices as well.
+func narrowToParty(res *wire.UDAdminResult, req wire.UDAdminArgs) {
+	for i := range res.Features {
+		f := &res.Features[i]
+		if req.User != "" && req.Device == "" {
+			f.Devices = nil
+		}
+		if req.Device != "" && req.User == "" {
+			f.Users = nil
+		}
+	}
 }
 
 func (e *env) writeReleased(req wire.UDAdminArgs, res *wire.UDAdminResult) int {
