@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/licd/licd/license"
 	"github.com/licd/licd/wire"
 )
 
@@ -51,24 +52,25 @@ type Fleet struct {
 	Model   string
 }
 
-// Product is the product identity licbench's fleet presents: Citrix Virtual Apps and
-// Desktops Premium, the demo license's product.
-const (
-	productName    = "XDT"
-	productEdition = "PLT"
-)
-
-// DialFleet connects n product servers of the license model ("CCS", "UD", ...) as a
-// "connect" phase: each one connects, handshakes and checks out its start-up license. A
-// product that cannot connect is an error of the phase; the fleet holds those that did.
-func (e *Env) DialFleet(ctx context.Context, n int, model string) (*Fleet, error) {
+// DialFleet connects n product servers licensed by feature (PRODUCT_EDITION_MODEL: the
+// fleet presents that product, edition and model in its start-up checkout) as a "connect"
+// phase: each one connects, handshakes and checks out its start-up license. A product that
+// cannot connect is an error of the phase; the fleet holds those that did.
+func (e *Env) DialFleet(ctx context.Context, n int, feature string) (*Fleet, error) {
+	product, edition, model, ok := license.SplitFeature(feature)
+	if !ok {
+		return nil, fmt.Errorf("feature %q is not PRODUCT_EDITION_MODEL (for example XDT_PLT_CCS)", feature)
+	}
 	f := &Fleet{Model: model}
+	e.mu.Lock()
+	fleetNo := len(e.fleets)
+	e.mu.Unlock()
 	clients := make([]*wire.Client, n)
 	e.result.Connections.Wanted += n
 	e.Drive(ctx, Load{Name: "connect " + strings.ToLower(model), Workers: dialParallelism, Ops: int64(n), RequestsPerOp: 1,
 		Op: func(ctx context.Context, _ int, seq int64, _ *Recorder) error {
 			// Unique per run and fleet: a second session of one ClientID takes the first over.
-			c, err := wire.Dial(ctx, e.Addrs, e.clientOptions(fmt.Sprintf("p%s%05d", strings.ToLower(model), seq), model))
+			c, err := wire.Dial(ctx, e.Addrs, e.clientOptions(fmt.Sprintf("p%d%s%05d", fleetNo, strings.ToLower(model), seq), product, edition, model))
 			if err != nil {
 				return fmt.Errorf("product %d of %d could not connect: %w", seq+1, n, err)
 			}
@@ -90,9 +92,9 @@ func (e *Env) DialFleet(ctx context.Context, n int, model string) (*Fleet, error
 	return f, ctx.Err()
 }
 
-func (e *Env) clientOptions(name, model string) wire.ClientOptions {
+func (e *Env) clientOptions(name, product, edition, model string) wire.ClientOptions {
 	return wire.ClientOptions{
-		ClientID: e.RunID + "-" + name, Product: productName, Edition: productEdition, Model: model,
+		ClientID: e.RunID + "-" + name, Product: product, Edition: edition, Model: model,
 		Host: e.RunID + "-" + name, VersionDate: e.P.VersionDate, Heartbeat: e.P.Heartbeat,
 		DialTimeout: 30 * time.Second, RequestTimeout: time.Minute,
 		Logger: e.lossLogger(),

@@ -54,8 +54,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	r := &Result{Scenario: sc.Name, Command: o.Command, Started: time.Now().UTC(), Params: p, Mode: "closed-loop"}
-	if p.Rate > 0 {
+	switch {
+	case p.Rate > 0:
 		r.Mode = fmt.Sprintf("open-loop at %s/s", group(int64(p.Rate)))
+	case p.Think > 0:
+		r.Mode = fmt.Sprintf("closed-loop, %v think time per product", p.Think)
 	}
 	r.Machine = ThisMachine()
 

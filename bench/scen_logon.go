@@ -29,7 +29,7 @@ func init() {
 }
 
 func runLogonStorm(ctx context.Context, e *Env, r *Result) error {
-	f, err := e.DialFleet(ctx, e.P.Products, "CCS")
+	f, err := e.DialFleet(ctx, e.P.Products, e.P.Feature)
 	if err != nil {
 		return err
 	}

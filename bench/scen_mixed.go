@@ -39,11 +39,11 @@ const mixedBatch = 8 // licenses a batch checkout asks for
 
 func runMixed(ctx context.Context, e *Env, r *Result) error {
 	udProducts := max(e.P.Products/5, 1)
-	ccs, err := e.DialFleet(ctx, max(e.P.Products-udProducts, 1), "CCS")
+	ccs, err := e.DialFleet(ctx, max(e.P.Products-udProducts, 1), e.P.Feature)
 	if err != nil {
 		return err
 	}
-	ud, err := e.DialFleet(ctx, udProducts, "UD")
+	ud, err := e.DialFleet(ctx, udProducts, e.P.UDFeature)
 	if err != nil {
 		return err
 	}

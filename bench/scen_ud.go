@@ -69,7 +69,7 @@ func (u *udPopulation) device(i int) string {
 }
 
 func runUD(ctx context.Context, e *Env, r *Result) error {
-	f, err := e.DialFleet(ctx, e.P.Products, "UD")
+	f, err := e.DialFleet(ctx, e.P.Products, e.P.UDFeature)
 	if err != nil {
 		return err
 	}

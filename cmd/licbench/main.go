@@ -85,6 +85,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&over.Feature, "feature", "", "concurrent feature to check out (default "+bench.DefaultFeature+")")
 	fs.StringVar(&over.UDFeature, "ud-feature", "", "user/device feature to check out (default "+bench.DefaultUDFeature+")")
 	fs.DurationVar(&over.Optimize, "optimize", 0, "a self-started licd's user/device optimizer interval")
+	var versionDate uint
+	fs.UintVar(&versionDate, "version-date", 0, "the products' version date YYYYMMDD, checked against the licenses' CSS date (default 20250101)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -101,6 +103,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	over.VersionDate = uint32(versionDate)
 
 	scenarios, err := pick(cfg.scenario)
 	if err != nil {
@@ -235,6 +238,9 @@ func override(p, over bench.Params, set map[string]bool) bench.Params {
 	}
 	if set["optimize"] {
 		p.Optimize = over.Optimize
+	}
+	if set["version-date"] {
+		p.VersionDate = over.VersionDate
 	}
 	return p
 }
