@@ -36,11 +36,10 @@ type options struct {
 	args []string // operands, in order
 }
 
-func (o *options) has(name string) bool      { return o.set[name] }
-func (o *options) val(name string) string    { return o.vals[name] }
-func (o *options) verbose() bool             { return o.set["-verbose"] }
-func (o *options) help() bool                { return o.set["-help"] }
-func (o *options) hasValue(name string) bool { _, ok := o.vals[name]; return ok && o.vals[name] != "" }
+func (o *options) has(name string) bool   { return o.set[name] }
+func (o *options) val(name string) string { return o.vals[name] }
+func (o *options) verbose() bool          { return o.set["-verbose"] }
+func (o *options) help() bool             { return o.set["-help"] }
 
 // parseOptions reads args against the utility's own options and the universal ones. Options
 // are written as FLEXlm writes them (-c, -all, -verbose); "--name" is accepted for "-name"
@@ -92,6 +91,15 @@ func parseOptions(util string, own map[string]optKind, args []string) (*options,
 		}
 	}
 	return o, nil
+}
+
+// parse reads the utility's command line (parseOptions) and remembers -verbose.
+func (e *env) parse(own map[string]optKind, args []string) (*options, error) {
+	o, err := parseOptions(e.name, own, args)
+	if err == nil {
+		e.verbose = o.verbose()
+	}
+	return o, err
 }
 
 // usageError prints a command-line problem and returns exitUsage.

@@ -55,10 +55,38 @@ func exitStatus(f *wire.Error) int {
 func (e *env) fail(err error) int {
 	f := asFailure(err)
 	fmt.Fprintf(e.stderr, "%s: %s\n", e.name, failureText(f))
-	if h := hint(f.Code); h != "" {
+	e.explain(f.Code)
+	return exitStatus(f)
+}
+
+// explain prints what to do about a failure and, with -verbose, the longer description.
+func (e *env) explain(c wire.Code) {
+	if h := hint(c); h != "" {
 		fmt.Fprintln(e.stderr, h)
 	}
-	return exitStatus(f)
+	if d := longDescription[c]; e.verbose && d != "" {
+		fmt.Fprintln(e.stderr, d)
+	}
+}
+
+// longDescription is -verbose's "longer description" of the failures a person meets.
+var longDescription = map[wire.Code]string{
+	wire.CodeCannotConnect: "The utility opened a TCP connection to the address and expected licd's greeting. " +
+		"\"connection refused\" means nothing listens on that port: licd is not running, or listens on another port " +
+		"(licd prints its ports when it starts; the defaults are 27000 and 7279). A time-out means a firewall or a wrong host. " +
+		"A closed connection before the greeting means another program owns the port.",
+	wire.CodeNotLocal: "Requests that change the server or show its users (lmreread, lmdown, udadmin, lmusers, lmservice) " +
+		"are accepted only from the server's own machine, through a loopback address (127.0.0.1, ::1, localhost).",
+	wire.CodeNotAuthorized: "licd writes a random admin token into its data directory (admin.token, readable only by " +
+		"the user that runs licd) and accepts admin requests only with it. lmutil reads it from -data DIR, $LICD_DATA, " +
+		"the data directory above a -c license file, or ./licd-data.",
+	wire.CodeDisabled: "lmdown is disabled by default (\"Stop daemons (lmdown)\"); start licd with -allow-lmdown to permit it, " +
+		"or stop licd with SIGTERM (Ctrl-C, systemctl stop).",
+	codeNoLicenseFile: "-c takes license server addresses (port@host, @host, host:port, host) and license files or " +
+		"directories, several separated by \";\". A path that does not exist is not tried as a host name.",
+	wire.CodeNoSuchFeature: "The server serves no license of this feature: lmstat -i lists what it serves; a license " +
+		"file copied into its license directory is served after lmreread (or within seconds, when licd notices it).",
+	wire.CodeLicensedNumberReached: "Every license of the feature is in use. lmstat -a -f FEATURE shows who holds them.",
 }
 
 // hint says what to do about the failures a person can fix.

@@ -19,7 +19,7 @@ const codeBadChecksum wire.Code = -8
 // the line's signature covers (license.CanonicalForm) modulo 256. Layout, wrapping and
 // comments do not change it; any change to a value does (or is caught by the signature).
 func runLmcksum(e *env, args []string) int {
-	o, err := parseOptions("lmcksum", nil, args)
+	o, err := e.parse(nil, args)
 	if err != nil {
 		return e.usageError(err)
 	}

@@ -17,7 +17,7 @@ const lmdiagRule = "-----------------------------------------------------"
 // the license details and a real test checkout through the protocol, with the reason when
 // it fails; and a check of each port the server listens on.
 func runLmdiag(e *env, args []string) int {
-	o, err := parseOptions("lmdiag", map[string]optKind{"-n": noValue}, args)
+	o, err := e.parse(map[string]optKind{"-n": noValue}, args)
 	if err != nil {
 		return e.usageError(err)
 	}

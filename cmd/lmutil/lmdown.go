@@ -14,7 +14,7 @@ import (
 // only when started with -allow-lmdown ("The lmdown command is disabled by default"), from
 // its own machine, with its admin token.
 func runLmdown(e *env, args []string) int {
-	o, err := parseOptions("lmdown", map[string]optKind{"-q": noValue, "-vendor": needsValue}, args)
+	o, err := e.parse(map[string]optKind{"-q": noValue, "-vendor": needsValue}, args)
 	if err != nil {
 		return e.usageError(err)
 	}
@@ -92,8 +92,9 @@ func (e *env) chooseTargets(ts []target) []target {
 	return out
 }
 
-// shutdown asks one server to stop and waits (within timeout) until it has closed the
-// connection, so that the server is down when lmdown returns.
+// shutdown asks one server to stop and waits (within timeout) until it is down: it has
+// closed the connection and no longer accepts new ones. The server may close the connection
+// before its answer arrives: that is success too, once it no longer accepts connections.
 func shutdown(t target, token string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -102,18 +103,23 @@ func shutdown(t target, token string, timeout time.Duration) error {
 		return err
 	}
 	defer c.Close()
-	if err := c.admin(token, "shutdown", nil, nil); err != nil {
-		return err
+	if err := c.admin(token, "shutdown", nil, nil); err != nil && asFailure(err).Code != wire.CodeCannotConnect {
+		return err // a denial: not allowed, not authorised, not local
 	}
-	if err := c.nc.SetDeadline(time.Now().Add(timeout)); err != nil {
-		return nil
-	}
+	deadline := time.Now().Add(timeout)
+	_ = c.nc.SetDeadline(deadline)
 	for {
 		if _, err := c.fr.Next(); err != nil {
-			if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
-				return &wire.Error{Code: wire.CodeInternal, Detail: fmt.Sprintf("%s accepted the shutdown but was still serving after %s", t.Spec(), timeout)}
-			}
-			return nil // the server closed the connection: it is down
+			break
 		}
 	}
+	for time.Now().Before(deadline) {
+		probe, err := dial(ctx, t, time.Second)
+		if err != nil {
+			return nil
+		}
+		probe.Close()
+		time.Sleep(50 * time.Millisecond) // closing its listeners is the server's first step
+	}
+	return &wire.Error{Code: wire.CodeInternal, Detail: fmt.Sprintf("%s accepted the shutdown but still accepts connections after %s", t.Spec(), timeout)}
 }

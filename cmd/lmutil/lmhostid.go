@@ -14,7 +14,7 @@ import (
 // allows you to display multiple host IDs if there are more than one host").
 func runLmhostid(e *env, args []string) int {
 	own := map[string]optKind{"-ether": noValue, "-internet": noValue, "-hostname": noValue, "-help": noValue}
-	o, err := parseOptions("lmhostid", own, args)
+	o, err := e.parse(own, args)
 	if err != nil {
 		return e.usageError(err)
 	}

@@ -29,7 +29,7 @@ type rereadReport struct {
 // changed. "You cannot use lmreread remotely; run it locally on the License Server": the
 // server refuses a remote caller and one without its admin token.
 func runLmreread(e *env, args []string) int {
-	o, err := parseOptions("lmreread", map[string]optKind{"-vendor": needsValue}, args)
+	o, err := e.parse(map[string]optKind{"-vendor": needsValue}, args)
 	if err != nil {
 		return e.usageError(err)
 	}

@@ -18,7 +18,7 @@ type serviceState struct {
 // switch is kept in the server's settings.
 func runLmservice(e *env, args []string) int {
 	own := map[string]optKind{"-enable": noValue, "-disable": noValue, "-query": noValue}
-	o, err := parseOptions(e.name, own, args)
+	o, err := e.parse(own, args)
 	if err != nil {
 		return e.usageError(err)
 	}

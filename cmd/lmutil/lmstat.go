@@ -28,7 +28,7 @@ type lmstatView struct {
 
 // runLmstat is "Determine licensing status (lmstat)".
 func runLmstat(e *env, args []string) int {
-	o, err := parseOptions("lmstat", lmstatOptions, args)
+	o, err := e.parse(lmstatOptions, args)
 	if err != nil {
 		return e.usageError(err)
 	}
@@ -64,7 +64,7 @@ func runLmstat(e *env, args []string) int {
 	if o.has("-json") {
 		return e.writeStatusJSON(results)
 	}
-	return e.writeStatusText(results, v, o.verbose())
+	return e.writeStatusText(results, v)
 }
 
 func lmstatViewOf(o *options) (lmstatView, error) {

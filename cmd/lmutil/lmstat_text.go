@@ -12,7 +12,7 @@ import (
 // writeStatusText prints lmstat's report in the shape of FLEXlm's, line for line, as the
 // manual's "Determine licensing status (lmstat)" example shows it, so that the tools that
 // parse lmstat's text keep working.
-func (e *env) writeStatusText(results []statusResult, v lmstatView, verbose bool) int {
+func (e *env) writeStatusText(results []statusResult, v lmstatView) int {
 	w := e.stdout
 	fmt.Fprintln(w, banner("lmutil"))
 	fmt.Fprintf(w, "Flexible License Manager status on %s\n\n", statusTime(e.now()))
@@ -21,9 +21,7 @@ func (e *env) writeStatusText(results []statusResult, v lmstatView, verbose bool
 		if r.err != nil {
 			exit = exitStatus(r.err)
 			writeDown(w, r, v)
-			if h := hint(r.err.Code); h != "" {
-				fmt.Fprintln(e.stderr, h)
-			}
+			e.explain(r.err.Code)
 			continue
 		}
 		if v.table {

@@ -34,7 +34,7 @@ var lmusersOptions = map[string]optKind{
 // runLmusers manages the console accounts ("Administrator and User roles"), the
 // counterpart of `CtxManageUserAndGroup.exe -useradd "domain\username" -Role "admin/user"`.
 func runLmusers(e *env, args []string) int {
-	o, err := parseOptions(e.name, lmusersOptions, args)
+	o, err := e.parse(lmusersOptions, args)
 	if err != nil {
 		return e.usageError(err)
 	}

@@ -14,7 +14,7 @@ import (
 // utility: they are all this binary) prints lmutil's version; `lmver PATH` (or the name of
 // a program on the PATH, such as licd) reads the version a Go binary was built with.
 func runLmver(e *env, args []string) int {
-	o, err := parseOptions("lmver", nil, args)
+	o, err := e.parse(nil, args)
 	if err != nil {
 		return e.usageError(err)
 	}

@@ -57,6 +57,7 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	now            func() time.Time
+	verbose        bool // -verbose: "Displays a longer description for all errors found"
 }
 
 // run runs the utility called name (the program's base name, or "lmutil" followed by a

@@ -23,7 +23,7 @@ func runUdadmin(e *env, args []string) int {
 	if len(args) == 0 || (len(args) == 1 && args[0] == "?") {
 		return e.printHelp()
 	}
-	o, err := parseOptions("udadmin", udadminOptions, args)
+	o, err := e.parse(udadminOptions, args)
 	if err != nil {
 		return e.usageError(err)
 	}
