@@ -75,7 +75,7 @@ type pipeline struct {
 	root      *actor.RootContext
 	self      *actor.PID
 	cur       *pending
-	inflight  bool
+	inflight  int
 	spare     []*pending
 }
 
@@ -92,9 +92,15 @@ func (pl *pipeline) addReply() *reply {
 	return &pl.cur.replies[len(pl.cur.replies)-1]
 }
 
-// flush submits the current batch unless one is already in flight or there is nothing to do.
+// maxInflight is how many batches of one actor may be committing at once. The committer
+// writes the next group while the previous one is syncing; two batches in flight let an
+// actor use that overlap, instead of every decision waiting for a whole sync before its
+// batch even starts.
+const maxInflight = 2
+
+// flush submits the current batch unless enough are in flight or there is nothing to do.
 func (pl *pipeline) flush() {
-	if pl.inflight {
+	if pl.inflight >= maxInflight {
 		return
 	}
 	p := pl.cur
@@ -110,7 +116,7 @@ func (pl *pipeline) flush() {
 	} else {
 		pl.cur = newPending()
 	}
-	pl.inflight = true
+	pl.inflight++
 	root, self := pl.root, pl.self
 	pl.committer.Submit(p.batch, func(err error) {
 		if err == nil {
@@ -124,7 +130,7 @@ func (pl *pipeline) flush() {
 // finished is called by the actor when its in-flight batch is done; it returns the batch
 // for the caller to inspect (rollback on error) before recycling it with recycle.
 func (pl *pipeline) finished(p *pending) {
-	pl.inflight = false
+	pl.inflight--
 	if p.done.err != nil {
 		p.fail()
 	}

@@ -116,7 +116,7 @@ func (a *sessionsActor) flush() {
 	// Waiters are answered through the pipeline's replies, which only exist for sinks; the
 	// session registry answers on channels, so it keeps its own list and answers when the
 	// batch holding their records is durable.
-	if len(a.opened) > 0 && !a.pl.inflight {
+	if len(a.opened) > 0 && a.pl.inflight < maxInflight {
 		waiters := a.opened
 		a.opened = nil
 		r := a.pl.addReply()
