@@ -24,7 +24,7 @@ type Load struct {
 	Duration      time.Duration
 	Ops           int64
 	Think         time.Duration // closed loop: a worker's pause between operations (jittered ±50%)
-	RequestsPerOp int           // request/response round trips per operation
+	RequestsPerOp int           // request/response round trips per operation, if Op does not count them (Recorder.AddRequests)
 	// Op performs operation seq on behalf of worker w. A *wire.Error it returns is a
 	// denial; any other error is an error. It may record sub-steps in rec.
 	Op func(ctx context.Context, w int, seq int64, rec *Recorder) error

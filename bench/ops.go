@@ -21,6 +21,7 @@ func answered(err error) bool {
 // checkout is one checkout, recorded as the "checkout" step.
 func checkout(ctx context.Context, c *wire.Client, req *wire.Checkout, w int, rec *Recorder) (wire.Grant, error) {
 	t0 := time.Now()
+	rec.AddRequests(1)
 	g, err := c.Checkout(ctx, *req)
 	if answered(err) {
 		rec.Observe("checkout", w, time.Since(t0))
@@ -35,6 +36,7 @@ func checkout(ctx context.Context, c *wire.Client, req *wire.Checkout, w int, re
 // checkin is one checkin, recorded as the "checkin" step.
 func checkin(ctx context.Context, c *wire.Client, handle uint64, w int, rec *Recorder) error {
 	t0 := time.Now()
+	rec.AddRequests(1)
 	err := c.Checkin(ctx, handle)
 	if answered(err) {
 		rec.Observe("checkin", w, time.Since(t0))

@@ -11,6 +11,7 @@ import (
 // measured. `licbench --json` prints a Report of them; `--compare` reads one back.
 type Result struct {
 	Scenario string    `json:"scenario"`
+	RunID    string    `json:"run_id"` // prefix of this run's client ids, hosts, users and devices
 	Command  string    `json:"command"`
 	Started  time.Time `json:"started"`
 	Machine  Machine   `json:"machine"`
@@ -26,6 +27,7 @@ type Result struct {
 	Ratios      Ratios      `json:"ratios"`
 	Checks      []Check     `json:"checks,omitempty"`
 	Facts       []Fact      `json:"facts,omitempty"` // what the scenario observed besides latency
+	Notes       []string    `json:"notes,omitempty"` // what the reader of the figures should know (too few licenses, a failed query)
 	Profiles    []string    `json:"profiles,omitempty"`
 	Failed      string      `json:"failed,omitempty"`     // why the run stopped early
 	ServerLog   []string    `json:"server_log,omitempty"` // a self-started licd's last log lines, when products lost it or errors happened

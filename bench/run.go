@@ -11,7 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/licd/licd/license"
 	"github.com/licd/licd/storage"
+	"github.com/licd/licd/wire"
 )
 
 // Options is one licbench run of one scenario.
@@ -69,6 +71,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	e := &Env{P: p, Progress: o.Progress, terminal: o.Terminal, scenario: sc.Name, result: r, RunID: runID()}
+	r.RunID = e.RunID
 	if o.Addr != "" {
 		r.Target = o.Addr
 		e.Addrs = []string{o.Addr}
@@ -136,9 +139,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	r.Harness, _ = ReadProcStats(os.Getpid())
 	if e.profiler != nil {
 		r.Profiles = e.profiler.files
-		for _, msg := range e.profiler.errs {
-			r.addFact(msg, 0, "")
-		}
+		r.Notes = append(r.Notes, e.profiler.errs...)
 	}
 	pr := r.Primary()
 	r.Ratios.RequestsPerSec = pr.OpsPerSec * pr.RequestsPerOp
@@ -199,6 +200,11 @@ func lastLines(s string, n int) []string {
 	return lines
 }
 
+func isUDFeature(feature string) bool {
+	m, err := license.ModelOfFeature(feature)
+	return err == nil && m.HasOverdraft() // the models whose licenses are leased
+}
+
 func runID() string {
 	var b [3]byte
 	_, _ = rand.Read(b[:])
@@ -213,18 +219,29 @@ func preflight(ctx context.Context, e *Env, sc *Scenario, r *Result) error {
 	if err != nil {
 		return fmt.Errorf("the server at %v does not answer a status query: %w", e.Addrs, err)
 	}
-	for _, l := range sc.Licenses(e.P) {
-		fs, ok := FeatureStatus(st, l.Feature)
+	holds := sc.Holds(e.P)
+	for _, feature := range sortedKeys(holds) {
+		need := holds[feature]
+		fs, ok := FeatureStatus(st, feature)
 		if !ok {
 			var have []string
 			for _, f := range st.Features {
 				have = append(have, f.Feature)
 			}
-			return fmt.Errorf("the server at %v serves no %s (it has %v); name one of its features with -feature (concurrent) or -ud-feature (user/device)", e.Addrs, l.Feature, have)
+			return fmt.Errorf("the server at %v serves no %s (it has %v); name one of its features with -feature (concurrent) or -ud-feature (user/device)", e.Addrs, feature, have)
 		}
-		if avail := fs.Issued - fs.InUse; avail < l.Count { // Issued includes a user/device overdraft
-			msg := fmt.Sprintf("the server has %d free licenses of %s and this run wants up to %d: expect denials (lower -concurrency or -users to measure without them)", avail, l.Feature, l.Count)
-			r.addFact(msg, float64(avail), "licenses")
+		if wire.IsUserDeviceModel(fs.Model) || isUDFeature(feature) {
+			msg := fmt.Sprintf("the user/device licenses of %s this run assigns stay leased on the server for the assignment period "+
+				"(90 days by default, \"License assignment period\"), unless released with udadmin -f %s -delete -user NAME; "+
+				"this run's users and devices are named %s-*", feature, feature, e.RunID)
+			r.Notes = append(r.Notes, msg)
+			if e.Progress != nil {
+				fmt.Fprintln(e.Progress, "licbench: "+msg)
+			}
+		}
+		if avail := fs.Issued - fs.InUse; avail < need { // Issued includes a user/device overdraft
+			msg := fmt.Sprintf("the server has %d free licenses of %s and this run may hold %d at once: expect denials (lower -concurrency or -users to measure without them)", avail, feature, need)
+			r.Notes = append(r.Notes, msg)
 			if e.Progress != nil {
 				fmt.Fprintln(e.Progress, "licbench: "+msg)
 			}

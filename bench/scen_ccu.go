@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/licd/licd/license"
 	"github.com/licd/licd/wire"
 )
 
@@ -20,9 +19,7 @@ func init() {
 		Defaults: Params{
 			Products: 64, Concurrency: 1024, Duration: 30 * time.Second, Warmup: 5 * time.Second,
 		},
-		Licenses: func(p Params) []license.LineSpec {
-			return []license.LineSpec{concurrentLine(p.Feature, max(p.Licenses, p.workers()))}
-		},
+		Holds:   func(p Params) map[string]int { return map[string]int{p.Feature: p.workers()} },
 		Run:     runCCUChurn,
 		Targets: ccuChurnTargets,
 	})
@@ -42,7 +39,7 @@ func runCCUChurn(ctx context.Context, e *Env, r *Result) error {
 	op := func(ctx context.Context, w int, _ int64, rec *Recorder) error {
 		return checkoutCheckin(ctx, f.Clients[w%len(f.Clients)], &reqs[w], w, rec)
 	}
-	load := Load{Name: "checkout+checkin", Workers: workers, Rate: e.P.Rate, RequestsPerOp: 2, Op: op}
+	load := Load{Name: "checkout+checkin", Workers: workers, Rate: e.P.Rate, Op: op}
 	if e.P.Warmup > 0 {
 		warm := load
 		warm.Warmup, warm.Duration = true, e.P.Warmup

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/licd/licd/license"
 	"github.com/licd/licd/wire"
 )
 
@@ -20,9 +19,7 @@ func init() {
 			Products: 200, Users: 50000, Concurrency: 2000, Rate: 10000,
 			Licenses: 70000, // the manual's 70,000 concurrent licenses ("Scalability")
 		},
-		Licenses: func(p Params) []license.LineSpec {
-			return []license.LineSpec{concurrentLine(p.Feature, max(p.Licenses, p.Users))}
-		},
+		Holds:   func(p Params) map[string]int { return map[string]int{p.Feature: max(p.Users, int(p.Ops))} },
 		Run:     runLogonStorm,
 		Targets: logonStormTargets,
 	})
@@ -43,7 +40,7 @@ func runLogonStorm(ctx context.Context, e *Env, r *Result) error {
 	names := e.names("u", users)
 	handles := make([]uint64, users) // 0: not logged on
 	product := func(i int64) *wire.Client { return f.Clients[int(i)%len(f.Clients)] }
-	e.Drive(ctx, Load{Name: "logon", Primary: true, Workers: e.P.workers(), Rate: e.P.Rate, Ops: int64(users), RequestsPerOp: 1,
+	e.Drive(ctx, Load{Name: "logon", Primary: true, Workers: e.P.workers(), Rate: e.P.Rate, Ops: int64(users),
 		Op: func(ctx context.Context, w int, i int64, rec *Recorder) error {
 			req := wire.Checkout{Feature: e.P.Feature, User: names[i], Device: names[i], ClientHost: names[i], VersionDate: e.P.VersionDate}
 			g, err := checkout(ctx, product(i), &req, w, rec)
@@ -58,7 +55,7 @@ func runLogonStorm(ctx context.Context, e *Env, r *Result) error {
 		}
 	}
 	e.countSessions(ctx)
-	e.Drive(ctx, Load{Name: "logoff", Workers: e.P.workers(), Ops: int64(users), RequestsPerOp: 1,
+	e.Drive(ctx, Load{Name: "logoff", Workers: e.P.workers(), Ops: int64(users),
 		Op: func(ctx context.Context, w int, i int64, rec *Recorder) error {
 			if handles[i] == 0 {
 				return nil

@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/licd/licd/license"
 	"github.com/licd/licd/wire"
 )
 
@@ -23,9 +22,8 @@ func init() {
 			Products: 500, Users: 20000, Concurrency: 500, Duration: 60 * time.Second, Warmup: 5 * time.Second,
 			Heartbeat: 30 * time.Second, Optimize: 10 * time.Second,
 		},
-		Licenses: func(p Params) []license.LineSpec {
-			n := max(p.Licenses, p.workers()*mixedBatch, p.Users)
-			return []license.LineSpec{concurrentLine(p.Feature, n), udLine(p.UDFeature, n)}
+		Holds: func(p Params) map[string]int {
+			return map[string]int{p.Feature: p.workers() * mixedBatch, p.UDFeature: p.Users}
 		},
 		ServerArgs: udServerArgs,
 		Run:        runMixed,
@@ -62,12 +60,10 @@ func runMixed(ctx context.Context, e *Env, r *Result) error {
 			case k < 70:
 				dev := devices[w*mixedBatch]
 				req := wire.Checkout{Feature: e.P.Feature, User: dev, Device: dev, ClientHost: dev, VersionDate: e.P.VersionDate}
-				rec.AddRequests(2)
 				return checkoutCheckin(ctx, ccs.Clients[w%len(ccs.Clients)], &req, w, rec)
 			case k < 95:
 				i := rng.IntN(n)
 				req := wire.Checkout{Feature: e.P.UDFeature, User: pop.users[i], Device: pop.device(i), VersionDate: e.P.VersionDate}
-				rec.AddRequests(2)
 				return checkoutCheckin(ctx, ud.Clients[i%len(ud.Clients)], &req, w, rec)
 			default:
 				return batchSession(ctx, e, ccs.Clients[w%len(ccs.Clients)], devices[w*mixedBatch:(w+1)*mixedBatch], w, rec)
@@ -110,7 +106,6 @@ func batchSession(ctx context.Context, e *Env, c *wire.Client, devices []string,
 		if it.Grant.Cached {
 			first = errCached
 		}
-		rec.AddRequests(1)
 		if err := checkin(ctx, c, it.Grant.Handle, w, rec); err != nil && first == nil {
 			first = err
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/licd/licd/license"
 	"github.com/licd/licd/wire"
 )
 
@@ -20,9 +19,7 @@ func init() {
 		Defaults: Params{
 			Products: 10000, Heartbeat: 5 * time.Second, Think: 10 * time.Second, Duration: 10 * time.Minute,
 		},
-		Licenses: func(p Params) []license.LineSpec {
-			return []license.LineSpec{concurrentLine(p.Feature, max(p.Licenses, p.workers()))}
-		},
+		Holds:   func(p Params) map[string]int { return map[string]int{p.Feature: p.workers()} },
 		Run:     runSockets,
 		Targets: socketsTargets,
 	})
@@ -37,7 +34,7 @@ func runSockets(ctx context.Context, e *Env, r *Result) error {
 	devices := e.names("w", workers)
 	lostBefore := e.lost.Load()
 	e.Drive(ctx, Load{Name: "hold+checkout", Primary: true, Workers: workers, Rate: e.P.Rate,
-		Duration: e.P.Duration, Ops: e.P.Ops, Think: e.P.Think, RequestsPerOp: 2,
+		Duration: e.P.Duration, Ops: e.P.Ops, Think: e.P.Think,
 		Op: func(ctx context.Context, w int, _ int64, rec *Recorder) error {
 			req := wire.Checkout{Feature: e.P.Feature, User: devices[w], Device: devices[w], ClientHost: devices[w], VersionDate: e.P.VersionDate}
 			return checkoutCheckin(ctx, f.Clients[w%len(f.Clients)], &req, w, rec)

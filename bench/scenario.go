@@ -45,8 +45,11 @@ type Scenario struct {
 	Name     string
 	Summary  string
 	Defaults Params
-	// Licenses are the INCREMENT lines issued to a self-started licd.
-	Licenses func(p Params) []license.LineSpec
+	// Holds is how many licenses of each feature the scenario holds at once at most (for
+	// user/device: the users, before the optimizer shares licenses). A self-started licd is
+	// issued that many (or Params.Licenses, if more); against a running server, licbench
+	// warns when fewer are free.
+	Holds func(p Params) map[string]int
 	// ServerArgs are extra flags for a self-started licd.
 	ServerArgs func(p Params) []string
 	// Run drives the load; it records through e and adds facts to r.
@@ -144,6 +147,14 @@ func (p Params) withDefaults() Params {
 	return p
 }
 
-func concurrentLine(feature string, count int) license.LineSpec {
-	return license.LineSpec{Feature: feature, Count: count, CSS: licenseCSS, Permanent: true, Overdraft: -1, SN: "LICBENCH-" + feature}
+// licenseLines are the INCREMENT lines a self-started licd is issued for the scenario:
+// permanent, CSS 2038, default overdraft (10% for user/device models, none for concurrent).
+func licenseLines(sc *Scenario, p Params) []license.LineSpec {
+	var out []license.LineSpec
+	holds := sc.Holds(p)
+	for _, f := range sortedKeys(holds) {
+		out = append(out, license.LineSpec{Feature: f, Count: max(p.Licenses, holds[f], 1), CSS: licenseCSS, Permanent: true,
+			Overdraft: -1, SN: "LICBENCH-" + f})
+	}
+	return out
 }

@@ -32,7 +32,7 @@ func startOwnServer(ctx context.Context, binary, workDir string, sc *Scenario, p
 	if err := license.WriteKeyPair(keys, pub, priv); err != nil {
 		return fail(err)
 	}
-	text, err := license.IssueFile(license.IssueSpec{HostName: benchHost, Lines: sc.Licenses(p)}, priv)
+	text, err := license.IssueFile(license.IssueSpec{HostName: benchHost, Lines: licenseLines(sc, p)}, priv)
 	if err != nil {
 		return fail(fmt.Errorf("issue the %s licenses: %w", sc.Name, err))
 	}

@@ -106,6 +106,9 @@ func WriteTable(w io.Writer, r *Result) {
 	for _, f := range r.Facts {
 		fmt.Fprintf(w, "fact           %s: %s %s\n", f.Name, group(int64(f.Value)), f.Unit)
 	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "note           %s\n", n)
+	}
 	for _, l := range r.ServerLog {
 		fmt.Fprintf(w, "server log     %s\n", l)
 	}
