@@ -206,3 +206,47 @@ func TestOptionsFileRules(t *testing.T) {
 		t.Fatalf("mallory is no longer excluded: %v", err)
 	}
 }
+
+// "Citrix Start-up license": the server and the product heartbeat each other; a product
+// that stops answering is marked lost and its connection closed.
+func TestSilentProductIsMarkedLost(t *testing.T) {
+	f := newFixture(t)
+	f.issue("ccs.lic", license.LineSpec{Feature: "XDT_PLT_CCS", Count: 5})
+	s := f.start("-heartbeat", "200ms")
+	rc, err := wire.DialRaw(ctx(t), s.VendorAddr(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if err := rc.Send(1, &wire.Hello{ClientID: "silent", Product: "XDT", Host: "silent-ddc"}); err != nil {
+		t.Fatal(err)
+	}
+	_ = rc.SetDeadline(time.Now().Add(10 * time.Second))
+	heartbeats := 0
+	start := time.Now()
+	for {
+		fr, err := rc.Next()
+		if err != nil {
+			break // closed by the server
+		}
+		if fr.Type == wire.TypeHeartbeat {
+			heartbeats++
+		}
+	}
+	if heartbeats == 0 {
+		t.Fatal("the server sent no heartbeat before giving up on the product")
+	}
+	if gone := time.Since(start); gone < 400*time.Millisecond || gone > 5*time.Second {
+		t.Fatalf("connection closed after %s, want after about 2.5 heartbeat intervals", gone)
+	}
+	w := dial(t, s, "WATCH")
+	st, err := w.Status(ctx(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ss := range st.Sessions {
+		if ss.Host == "silent-ddc" && !ss.Lost {
+			t.Fatalf("silent product still counted as connected: %+v", ss)
+		}
+	}
+}
