@@ -74,17 +74,18 @@ func lmstatViewOf(o *options) (lmstatView, error) {
 		v.table, v.feature = true, o.val("-i")
 	case o.has("-a") || o.has("-all"):
 		v.servers, v.features = true, true
-	case o.has("-S"):
-		if s := o.val("-S"); s != "" && s != "CITRIX" {
-			return v, fmt.Errorf("lmstat: -S %s: licd's only vendor daemon is CITRIX", s)
-		}
-		v.servers, v.features, v.sessions = true, true, true
 	case o.has("-f"):
 		v.features = true
 	case o.has("-h"):
 		v.features = true
 	default:
 		v.servers = true
+	}
+	if o.has("-S") && !v.table {
+		if s := o.val("-S"); s != "" && s != "CITRIX" {
+			return v, fmt.Errorf("lmstat: -S %s: licd's only vendor daemon is CITRIX", s)
+		}
+		v.servers, v.features, v.sessions = true, true, true
 	}
 	if h := o.val("-h"); h != "" {
 		n, err := strconv.ParseUint(h, 10, 64)

@@ -165,6 +165,26 @@ func TestLmstatServerDown(t *testing.T) {
 	}
 }
 
+// TestLmstatServerList: a -c list reports each server in turn; one down fails the run.
+func TestLmstatServerList(t *testing.T) {
+	f := getFixture(t)
+	down := strconv.Itoa(closedPort(t)) + "@127.0.0.1"
+	r := runIn(t, "", "lmstat", "-c", f.srv.c()+";"+down)
+	if r.code != 241 {
+		t.Errorf("exit %d, want 241", r.code)
+	}
+	for _, want := range []string{"License server status: " + f.srv.c() + "\n", "localhost: license server UP ",
+		"License server status: " + down + "\n", "127.0.0.1: Cannot connect to license server system. (-15)"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("no %q in\n%s", want, r.stdout)
+		}
+	}
+	one := runIn(t, "", "lmstat", "-c", f.srv.c()+";"+down, "-s", "localhost")
+	if one.code != 0 || strings.Contains(one.stdout, down) {
+		t.Errorf("-s localhost: exit %d\n%s", one.code, one.stdout)
+	}
+}
+
 // TestLmstatErrors: a bad -c is FLEXlm's -1 "Cannot find license file." (exit 255); an
 // unknown feature -5 "No such feature exists." (exit 251); an unknown handle and bad
 // options are reported with what to do.

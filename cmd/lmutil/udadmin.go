@@ -36,8 +36,8 @@ func runUdadmin(e *env, args []string) int {
 			ops++
 		}
 	}
-	if o.has("-times") && !o.has("-delete") && !o.has("-events") {
-		ops, o.set["-list"] = max(ops, 1), true // "-list -times"; -times alone lists too
+	if (o.has("-times") || o.has("-a")) && ops == 0 {
+		ops, o.set["-list"] = 1, true // "-list -times", "-list -a": either alone lists too
 	}
 	if ops != 1 || len(o.args) > 0 {
 		return e.usageError(fmt.Errorf("udadmin: give one of -list, -delete or -events; udadmin -help shows how"))
