@@ -65,71 +65,10 @@ func report(b *testing.B, h *hdrhistogram.Histogram, pairs int, elapsed time.Dur
 	b.ReportMetric(float64(h.ValueAtQuantile(99.9))/1e3, "p99.9-µs")
 }
 
-// BenchmarkCheckoutCheckinLoopback: 64 product connections over loopback, each checking a
-// license out and in again as fast as the server acknowledges; every grant and release is
-// durable (group-committed, synced Pebble writes) before it is acknowledged.
-func BenchmarkCheckoutCheckinLoopback(b *testing.B) {
-	for _, conns := range []int{64} {
-		b.Run(fmt.Sprintf("conns=%d", conns), func(b *testing.B) {
-			d := startInProcess(b)
-			addr := fmt.Sprintf("%d@127.0.0.1", d.VendorAddr().Port)
-			clients := make([]*wire.Client, conns)
-			for i := range clients {
-				c, err := wire.Dial(context.Background(), []string{addr}, wire.ClientOptions{ClientID: fmt.Sprint("bench-", i), Product: "XDT", Host: fmt.Sprint("ddc", i)})
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer c.Close()
-				clients[i] = c
-			}
-			hists := make([]*hdrhistogram.Histogram, conns)
-			b.ResetTimer()
-			start := time.Now()
-			var wg sync.WaitGroup
-			for i, c := range clients {
-				hists[i] = hdrhistogram.New(1, int64(10*time.Second), 3)
-				n := b.N / conns
-				if i < b.N%conns {
-					n++
-				}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					req := wire.Checkout{Feature: "XDT_PLT_CCS", User: "u", Device: fmt.Sprint("device-", i), ClientHost: "h"}
-					for range n {
-						t0 := time.Now()
-						g, err := c.Checkout(context.Background(), req)
-						if err != nil {
-							b.Error(err)
-							return
-						}
-						if err := c.Checkin(context.Background(), g.Handle); err != nil {
-							b.Error(err)
-							return
-						}
-						_ = hists[i].RecordValue(int64(time.Since(t0)))
-					}
-				}()
-			}
-			wg.Wait()
-			elapsed := time.Since(start)
-			b.StopTimer()
-			all := hdrhistogram.New(1, int64(10*time.Second), 3)
-			for _, h := range hists {
-				all.Merge(h)
-			}
-			report(b, all, b.N, elapsed)
-		})
-	}
-}
 
-// BenchmarkCheckoutCheckinInProcess: the same pairs sent straight to the feature actor (no
-// socket, no codec), to show what the actor path and the durable writes cost on their own.
-func BenchmarkCheckoutCheckinInProcess(b *testing.B) {
-	d := startInProcess(b)
-	e := d.Engine()
-	r := e.Routes().ByName("XDT_PLT_CCS")
-	const workers = 64
+// runPairs runs b.N checkout+checkin pairs split over workers goroutines, pair(i) doing one
+// pair for worker i, and reports pairs per second and latency percentiles.
+func runPairs(b *testing.B, workers int, pair func(worker int) error) {
 	hists := make([]*hdrhistogram.Histogram, workers)
 	b.ResetTimer()
 	start := time.Now()
@@ -143,29 +82,12 @@ func BenchmarkCheckoutCheckinInProcess(b *testing.B) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			replies := make(chan wire.Message, 1)
-			sink := actors.SinkFunc(func(_ uint32, m wire.Message) {
-				switch v := m.(type) {
-				case *wire.Grant:
-					g := *v
-					replies <- &g
-				case *wire.Ack:
-					replies <- &wire.Ack{}
-				case *wire.Denial:
-					dd := *v
-					replies <- &dd
-				}
-			})
 			for range n {
 				t0 := time.Now()
-				e.Send(r.PID, &actors.CheckoutRequest{Req: wire.Checkout{Feature: "XDT_PLT_CCS", User: "u", Device: fmt.Sprint("inproc-", i)}, Session: 1, Sink: sink})
-				g, ok := (<-replies).(*wire.Grant)
-				if !ok {
-					b.Error("checkout denied")
+				if err := pair(i); err != nil {
+					b.Error(err)
 					return
 				}
-				e.Send(r.PID, &actors.CheckinRequest{Handle: g.Handle, Sink: sink})
-				<-replies
 				_ = hists[i].RecordValue(int64(time.Since(t0)))
 			}
 		}()
@@ -178,4 +100,66 @@ func BenchmarkCheckoutCheckinInProcess(b *testing.B) {
 		all.Merge(h)
 	}
 	report(b, all, b.N, elapsed)
+}
+
+// BenchmarkCheckoutCheckinLoopback: 64 product connections over loopback, each checking a
+// license out and in again as fast as the server acknowledges; every grant and release is
+// durable (group-committed, synced Pebble writes) before it is acknowledged.
+func BenchmarkCheckoutCheckinLoopback(b *testing.B) {
+	const conns = 64
+	d := startInProcess(b)
+	addr := fmt.Sprintf("%d@127.0.0.1", d.VendorAddr().Port)
+	clients := make([]*wire.Client, conns)
+	for i := range clients {
+		c, err := wire.Dial(context.Background(), []string{addr}, wire.ClientOptions{ClientID: fmt.Sprint("bench-", i), Product: "XDT", Host: fmt.Sprint("ddc", i)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		clients[i] = c
+	}
+	runPairs(b, conns, func(i int) error {
+		g, err := clients[i].Checkout(context.Background(), wire.Checkout{Feature: "XDT_PLT_CCS", User: "u", Device: fmt.Sprint("device-", i), ClientHost: "h"})
+		if err != nil {
+			return err
+		}
+		return clients[i].Checkin(context.Background(), g.Handle)
+	})
+}
+
+// BenchmarkCheckoutCheckinInProcess: the same pairs sent straight to the feature actor (no
+// socket, no codec), to show what the actor path and the durable writes cost on their own.
+func BenchmarkCheckoutCheckinInProcess(b *testing.B) {
+	const workers = 64
+	d := startInProcess(b)
+	e := d.Engine()
+	r := e.Routes().ByName("XDT_PLT_CCS")
+	replies := make([]chan wire.Message, workers)
+	sinks := make([]actors.Sink, workers)
+	for i := range workers {
+		ch := make(chan wire.Message, 1)
+		replies[i] = ch
+		sinks[i] = actors.SinkFunc(func(_ uint32, m wire.Message) {
+			switch v := m.(type) {
+			case *wire.Grant:
+				g := *v
+				ch <- &g
+			case *wire.Denial:
+				dd := *v
+				ch <- &dd
+			default:
+				ch <- &wire.Ack{}
+			}
+		})
+	}
+	runPairs(b, workers, func(i int) error {
+		e.Send(r.PID, &actors.CheckoutRequest{Req: wire.Checkout{Feature: "XDT_PLT_CCS", User: "u", Device: fmt.Sprint("inproc-", i)}, Session: 1, Sink: sinks[i]})
+		g, ok := (<-replies[i]).(*wire.Grant)
+		if !ok {
+			return fmt.Errorf("checkout denied")
+		}
+		e.Send(r.PID, &actors.CheckinRequest{Handle: g.Handle, Sink: sinks[i]})
+		<-replies[i]
+		return nil
+	})
 }
