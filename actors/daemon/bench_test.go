@@ -65,7 +65,6 @@ func report(b *testing.B, h *hdrhistogram.Histogram, pairs int, elapsed time.Dur
 	b.ReportMetric(float64(h.ValueAtQuantile(99.9))/1e3, "p99.9-µs")
 }
 
-
 // runPairs runs b.N checkout+checkin pairs split over workers goroutines, pair(i) doing one
 // pair for worker i, and reports pairs per second and latency percentiles.
 func runPairs(b *testing.B, workers int, pair func(worker int) error) {
