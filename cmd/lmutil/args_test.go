@@ -189,3 +189,19 @@ func TestCheckoutParty(t *testing.T) {
 		}
 	}
 }
+
+// TestChooseTargets: "If lmdown encounters more than one server and you didn't specify the
+// -all argument, the command displays a choice of License Servers to shut down."
+func TestChooseTargets(t *testing.T) {
+	ts := []target{{Host: "a", Port: 27000}, {Host: "b", Port: 27000}, {Host: "c", Port: 27000}}
+	for answer, want := range map[string]int{"a\n": 3, "2\n": 1, "1 3\n": 2, "n\n": 0, "9\n": 0} {
+		var out bytes.Buffer
+		e := &env{stdin: strings.NewReader(answer), stdout: &out}
+		if got := e.chooseTargets(ts); len(got) != want {
+			t.Errorf("answer %q: %d servers, want %d", answer, len(got), want)
+		}
+		if !strings.Contains(out.String(), "Shut down which license servers? (1-3") {
+			t.Errorf("no question: %q", out.String())
+		}
+	}
+}

@@ -13,7 +13,7 @@ import (
 // machine's host IDs of one kind, several where there are several ("Citrix Licensing ...
 // allows you to display multiple host IDs if there are more than one host").
 func runLmhostid(e *env, args []string) int {
-	own := map[string]optKind{"-ether": noValue, "-internet": noValue, "-hostname": noValue, "-help": noValue}
+	own := map[string]optKind{"-ether": noValue, "-internet": noValue, "-hostname": noValue}
 	o, err := e.parse(own, args)
 	if err != nil {
 		return e.usageError(err)
