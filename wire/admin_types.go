@@ -54,3 +54,24 @@ type UDAdminResult struct {
 	Events   []UDEvent   `json:"events,omitempty"`
 	Released int         `json:"released,omitempty"`
 }
+
+// RereadReport answers the "reread" admin request ("Reread license and options files
+// (lmreread)"): what the server read and what changed.
+type RereadReport struct {
+	Files    []string          `json:"files"`
+	Added    []string          `json:"added,omitempty"`
+	Updated  []string          `json:"updated,omitempty"`
+	Removed  []string          `json:"removed,omitempty"`
+	Pending  []string          `json:"pending,omitempty"` // lines whose START is in the future
+	Expired  []string          `json:"expired,omitempty"`
+	Rejected []RereadRejection `json:"rejected,omitempty"`
+	Options  []string          `json:"options,omitempty"` // options-file warnings and errors
+}
+
+// RereadRejection is a license line the server refused, and why.
+type RereadRejection struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Feature string `json:"feature"`
+	Reason  string `json:"reason"`
+}

@@ -18,16 +18,7 @@ import (
 
 // ReadReport is what a (re)read of the license directory and options file found and
 // changed, as lmreread reports it.
-type ReadReport struct {
-	Files    []string            `json:"files"`
-	Added    []string            `json:"added,omitempty"`
-	Updated  []string            `json:"updated,omitempty"`
-	Removed  []string            `json:"removed,omitempty"`
-	Pending  []string            `json:"pending,omitempty"`
-	Expired  []string            `json:"expired,omitempty"`
-	Rejected []license.Rejection `json:"rejected,omitempty"`
-	Options  []string            `json:"options,omitempty"` // options-file warnings and errors
-}
+type ReadReport = wire.RereadReport
 
 // Reread loads the license directory and the options file again and applies them without
 // dropping any session or handle ("Reread license and options files (lmreread)").
@@ -73,7 +64,10 @@ func (d *Daemon) Reread() (ReadReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	rep.Files, rep.Rejected = inv.Files, inv.Rejected
+	rep.Files = inv.Files
+	for _, r := range inv.Rejected {
+		rep.Rejected = append(rep.Rejected, wire.RereadRejection{File: r.File, Line: r.Line, Feature: r.Feature, Reason: r.Reason})
+	}
 	rep.Added, rep.Updated, rep.Removed = applied.Added, applied.Updated, applied.Removed
 	for _, l := range inv.Pending {
 		rep.Pending = append(rep.Pending, fmt.Sprintf("%s:%d: %s starts on %s", l.File, l.LineNo, l.Feature, l.Start.Format("02-Jan-2006")))
