@@ -3,7 +3,7 @@ GO        ?= go
 BIN       ?= bin
 DATA      ?= licd-data
 GOFLAGS   ?=
-UTILITIES := lmstat lmdiag lmdown lmhostid lmreread lmver lmcksum udadmin
+UTILITIES := lmstat lmdiag lmdown lmhostid lmreread lmver lmcksum udadmin lmusers lmservice
 
 .PHONY: help build run test bench fuzz loadtest vet clean
 

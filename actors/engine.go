@@ -140,7 +140,9 @@ func (e *Engine) Apply(inv *license.Inventory, opts *license.Options) (ApplyRepo
 		if r := old.ByName(feature); r != nil {
 			e.env.System.Root.Send(r.PID, &Reload{Pools: pools, Options: opts})
 			routes = append(routes, r)
-			rep.Updated = append(rep.Updated, feature)
+			if prev := e.inv.Load(); prev == nil || !samePools(prev.PoolsOf(feature), pools) {
+				rep.Updated = append(rep.Updated, feature)
+			}
 			continue
 		}
 		r, err := e.newRoute(feature, pools, opts, inv)
@@ -191,6 +193,28 @@ func (e *Engine) newRoute(feature string, pools []*license.Pool, opts *license.O
 	}
 	pid := e.spawn(props, "feature/"+feature)
 	return &Route{Name: feature, ID: id, Model: spec.Model, PID: pid, Spec: spec}, nil
+}
+
+// samePools reports whether a reread left a feature's pools as they were (same ids,
+// counts, overdrafts, expiry): lmreread then does not report it as updated.
+func samePools(a, b []*license.Pool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	key := func(p *license.Pool) string {
+		return fmt.Sprintf("%s|%d|%d|%v|%v", p.ID, p.Count, p.Overdraft, p.Permanent, p.Expiry)
+	}
+	seen := map[string]int{}
+	for _, p := range a {
+		seen[key(p)]++
+	}
+	for _, p := range b {
+		if seen[key(p)] == 0 {
+			return false
+		}
+		seen[key(p)]--
+	}
+	return true
 }
 
 // featureID returns the durable id of a feature (the high bits of its handles), assigning

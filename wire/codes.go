@@ -13,8 +13,10 @@ const (
 	OK Code = 0
 
 	// FLEXlm numbers.
+	CodeNoLicenseFile         Code = -1  // utilities: -c names no readable license file or server
 	CodeLicensedNumberReached Code = -4  // every license of the feature is in use
 	CodeNoSuchFeature         Code = -5  // no pool serves this feature
+	CodeBadChecksum           Code = -8  // utilities: a license line's ck= does not match its content
 	CodeExpired               Code = -10 // the feature's licenses are past their expiry date
 	CodeProtocol              Code = -12 // malformed or oversized frame; the connection is closed
 	CodeCannotConnect         Code = -15 // client side: no server answered
@@ -41,6 +43,8 @@ const (
 
 var codeText = map[Code]string{
 	OK:                          "OK",
+	CodeNoLicenseFile:           "Cannot find license file.",
+	CodeBadChecksum:             "Invalid (inconsistent) license key.",
 	CodeLicensedNumberReached:   "Licensed number of users already reached.",
 	CodeNoSuchFeature:           "No such feature exists.",
 	CodeExpired:                 "Feature has expired.",

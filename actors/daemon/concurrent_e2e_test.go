@@ -1,7 +1,12 @@
 package daemon_test
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/licd/licd/license"
 	"github.com/licd/licd/wire"
@@ -84,4 +89,43 @@ func TestDenialCodes(t *testing.T) {
 	wantCode(t, err, wire.CodeNotYetStarted)
 	_, err = checkout(t, c, "MPS_ADV_CCU", "d", 20240101)
 	wantCode(t, err, wire.CodeExpired)
+}
+
+// Names that cannot be stored get a clear denial, and the vendor debug log keeps FLEXlm's
+// line shape ("HH:MM:SS (CITRIX) OUT: "FEATURE" user@host") for administrators' greps.
+func TestBadNamesAndDebugLog(t *testing.T) {
+	f := newFixture(t)
+	f.issue("ccs.lic", license.LineSpec{Feature: "XDT_PLT_CCS", Count: 1})
+	s := f.start()
+	c := dial(t, s, "XDT")
+	_, err := c.Checkout(ctx(t), wire.Checkout{Feature: "XDT_PLT_CCS", User: "u", Device: strings.Repeat("d", 300)})
+	wantCode(t, err, wire.CodeBadName)
+	_, err = c.Checkout(ctx(t), wire.Checkout{Feature: "XDT_PLT_CCS", User: "u"})
+	wantCode(t, err, wire.CodeBadName)
+	g, err := c.Checkout(ctx(t), wire.Checkout{Feature: "XDT_PLT_CCS", User: "alice", Device: "d1", ClientHost: "pc1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Checkout(ctx(t), wire.Checkout{Feature: "XDT_PLT_CCS", User: "bob", Device: "d2", ClientHost: "pc2"})
+	wantCode(t, err, wire.CodeLicensedNumberReached)
+	if err := c.Checkin(ctx(t), g.Handle); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Stop(20 * time.Second); err != nil { // the log is flushed on shutdown
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(f.dir, "data", "CITRIX.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := string(b)
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d \(CITRIX\) OUT: "XDT_PLT_CCS" alice@pc1$`),
+		regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d \(CITRIX\) IN: "XDT_PLT_CCS" alice@pc1$`),
+		regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d \(CITRIX\) DENIED: "XDT_PLT_CCS" bob@pc2  \(Licensed number of users already reached.\)$`),
+	} {
+		if !want.MatchString(log) {
+			t.Errorf("debug log lacks a line matching %s:\n%s", want, log)
+		}
+	}
 }

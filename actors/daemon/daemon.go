@@ -206,10 +206,17 @@ func (d *Daemon) Shutdown() {
 		d.accepts.Wait()
 		d.mu.Lock()
 		d.shutting = true
+		live := make([]*conn, 0, len(d.live))
 		for c := range d.live {
-			_ = c.Close()
+			live = append(live, c)
 		}
 		d.mu.Unlock()
+		for _, c := range live {
+			// Replies already queued (lmdown's own answer among them) leave first.
+			_ = c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+			c.w.close()
+			_ = c.Close()
+		}
 		d.conns.Wait()
 		d.engine.Stop()
 		if err := d.committer.Close(); err != nil {

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"errors"
 	"time"
 
 	"go.uber.org/zap"
@@ -84,7 +85,8 @@ func (c *conn) startupCheckout(h *wire.Hello) (uint64, error) {
 }
 
 func asWireError(err error) *wire.Error {
-	if we, ok := err.(*wire.Error); ok {
+	var we *wire.Error
+	if errors.As(err, &we) {
 		return we
 	}
 	return wire.Errorf(wire.CodeInternal, err.Error())

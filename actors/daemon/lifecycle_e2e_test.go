@@ -146,8 +146,8 @@ func TestRereadKeepsHandles(t *testing.T) {
 	if err := c.Admin(ctx(t), adminToken(t, f), "reread", nil, &rep); err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Added) != 1 || rep.Added[0] != "MPS_ENT_CCU" {
-		t.Fatalf("reread report %+v, want MPS_ENT_CCU added", rep)
+	if len(rep.Added) != 1 || rep.Added[0] != "MPS_ENT_CCU" || len(rep.Updated) != 1 || rep.Updated[0] != "XDT_PLT_CCS" {
+		t.Fatalf("reread report %+v, want MPS_ENT_CCU added and only XDT_PLT_CCS updated", rep)
 	}
 	fs := featureStatus(t, c, "XDT_PLT_CCS")
 	if fs.Issued != 5 || fs.InUse != 1 || fs.Checkouts[0].Handle != g.Handle {

@@ -21,7 +21,7 @@ func (c *conn) query(reqID uint32, q wire.Query) {
 	case "status", "":
 		st, err := c.d.Status(q.Feature, q.Detail)
 		if err != nil {
-			c.deny(reqID, wire.Errorf(wire.CodeInternal, err.Error()))
+			c.deny(reqID, asWireError(err)) // an unknown feature stays -5, not an internal error
 			return
 		}
 		v = st

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -40,7 +41,11 @@ func (d *Daemon) udadmin(req UDAdminRequest) (*wire.UDAdminResult, error) {
 		}
 		n, err := d.engine.UDRelease(req.Feature, kind, name, statusTimeout)
 		if err != nil {
-			return nil, wire.Errorf(wire.CodeBadRequest, err.Error())
+			var we *wire.Error
+			if errors.As(err, &we) {
+				return nil, we // e.g. -5: not a user/device feature of this server
+			}
+			return nil, wire.Errorf(wire.CodeBadRequest, err.Error()) // unknown user or device, bad name
 		}
 		res.Released = n
 	case "events":

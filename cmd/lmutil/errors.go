@@ -10,17 +10,11 @@ import (
 )
 
 // codeNoLicenseFile is FLEXlm's -1, "Cannot find license file.": the utilities' answer to a
-// -c that names no readable license file and no server address. It is a utility-side code,
-// never sent on the wire.
-const codeNoLicenseFile wire.Code = -1
+// -c that names no readable license file and no server address.
+const codeNoLicenseFile = wire.CodeNoLicenseFile
 
-// codeText is the catalogue text of c, including the utility-side codes.
-func codeText(c wire.Code) string {
-	if c == codeNoLicenseFile {
-		return "Cannot find license file."
-	}
-	return c.Text()
-}
+// codeText is the catalogue text of c.
+func codeText(c wire.Code) string { return c.Text() }
 
 // asFailure turns any error into a coded failure: a denial or a connection failure keeps
 // its code, anything else is an internal error.

@@ -12,7 +12,7 @@ import (
 
 // codeBadChecksum is FLEXlm's -8, "Invalid (inconsistent) license key": a line whose ck=
 // does not match its content.
-const codeBadChecksum wire.Code = -8
+const codeBadChecksum = wire.CodeBadChecksum
 
 // runLmcksum prints a checksum per license line, the way tools that audit license files
 // compare a line typed or copied by hand with the original: ck=NNN, the sum of the bytes
