@@ -43,6 +43,13 @@ type SessionHeard struct {
 	When time.Time
 }
 
+// SessionGoodbye ends a session cleanly ("Goodbye"): everything it holds is released now.
+// Done is closed once the session's record is gone from the store.
+type SessionGoodbye struct {
+	ID   uint64
+	Done chan<- struct{}
+}
+
 // SessionsStatus asks for the registry (answered with Respond: []wire.SessionStatus).
 type SessionsStatus struct{}
 
@@ -100,6 +107,14 @@ func (a *sessionsActor) Receive(ctx actor.Context) {
 		}
 	case *lingerExpired:
 		a.expire(m)
+		a.flush()
+	case *SessionGoodbye:
+		if st := a.byID[m.ID]; st != nil {
+			a.release(st)
+		}
+		r := a.pl.addReply()
+		done := m.Done
+		r.kind, r.sink = replyAck, SinkFunc(func(uint32, wire.Message) { close(done) })
 		a.flush()
 	case *committed:
 		a.pl.finished(m.p)
@@ -213,14 +228,19 @@ func (a *sessionsActor) expire(m *lingerExpired) {
 	if st == nil || st.epoch != m.epoch || !st.rec.Lost {
 		return
 	}
-	// Every feature releases what the session held; the session record goes with them.
+	a.release(st)
+	a.env.Log.Info("lost product released", zap.Uint64("session", m.id), zap.String("host", st.rec.Host))
+}
+
+// release ends a session: every feature releases what it held, and the record goes.
+func (a *sessionsActor) release(st *sessionState) {
 	a.engine.Broadcast(&ReleaseSession{Session: st.rec.ID})
-	delete(a.byID, m.id)
+	st.epoch++ // a pending linger timer no longer applies
+	delete(a.byID, st.rec.ID)
 	if a.byClient[st.rec.ClientID] == st {
 		delete(a.byClient, st.rec.ClientID)
 	}
-	a.pl.batch().DeleteSession(m.id)
-	a.env.Log.Info("lost product released", zap.Uint64("session", m.id), zap.String("host", st.rec.Host))
+	a.pl.batch().DeleteSession(st.rec.ID)
 }
 
 func (a *sessionsActor) status() []wire.SessionStatus {

@@ -353,6 +353,28 @@ func (c *Client) request(ctx context.Context, req, reply Message) error {
 	return err
 }
 
+// Shutdown is the product stopping cleanly: it tells the server goodbye, so that everything
+// this session holds (the start-up license included) is released at once, then closes.
+// Use Close instead when the licenses should stay held for a reconnect (a restart that will
+// reconcile). In caching mode there is no server to tell: Shutdown just closes.
+func (c *Client) Shutdown(ctx context.Context) error {
+	if cn := c.conn.Load(); cn != nil {
+		var ack Ack
+		err := c.roundTrip(ctx, cn, &Goodbye{}, &ack)
+		if err == nil {
+			c.hmu.Lock()
+			clear(c.holds)
+			clear(c.byDevice)
+			c.hmu.Unlock()
+		}
+		if cerr := c.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
+	return c.Close()
+}
+
 // Close ends the session: it closes the connection and stops heartbeats and reconnection.
 // Licenses still held stay with the server until this ClientID connects again (its first
 // reconcile releases them). Close is safe to call twice.

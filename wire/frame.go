@@ -48,6 +48,7 @@ const (
 	TypeLocate          MsgType = 19
 	TypeLocateResult    MsgType = 20
 	TypeProtocolError   MsgType = 21
+	TypeGoodbye         MsgType = 22 // protocol version 1, added before the first release
 )
 
 var typeNames = [...]string{
@@ -58,6 +59,7 @@ var typeNames = [...]string{
 	TypeReconcile: "reconcile", TypeReconcileResult: "reconcile-result", TypeQuery: "query",
 	TypeQueryResult: "query-result", TypeAdmin: "admin", TypeAdminResult: "admin-result",
 	TypeLocate: "locate", TypeLocateResult: "locate-result", TypeProtocolError: "protocol-error",
+	TypeGoodbye: "goodbye",
 }
 
 func (t MsgType) String() string {
@@ -120,6 +122,8 @@ func NewMessage(t MsgType) Message {
 		return new(LocateResult)
 	case TypeProtocolError:
 		return new(ProtocolError)
+	case TypeGoodbye:
+		return new(Goodbye)
 	}
 	return nil
 }

@@ -212,3 +212,12 @@ func (m *ProtocolError) Decode(p []byte) error {
 
 // Err is the protocol error as an *Error.
 func (m *ProtocolError) Err() error { return &Error{Code: m.Code, Detail: m.Detail} }
+
+// Goodbye ends a session cleanly: the product is stopping, so everything its session holds
+// (the start-up license included) is released at once instead of lingering for a reconnect.
+// Answered by Ack; the client then closes the connection.
+type Goodbye struct{}
+
+func (*Goodbye) Type() MsgType            { return TypeGoodbye }
+func (*Goodbye) AppendTo(b []byte) []byte { return b }
+func (*Goodbye) Decode(p []byte) error    { return nil }

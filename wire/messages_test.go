@@ -52,6 +52,7 @@ func sampleMessages() []Message {
 		&Locate{},
 		&LocateResult{Host: "licsrv", VendorPort: 7279},
 		&ProtocolError{Code: CodeShuttingDown, Detail: "bye"},
+		&Goodbye{},
 	}
 }
 

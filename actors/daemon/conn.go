@@ -176,6 +176,18 @@ func (c *conn) dispatch(f wire.Frame) error {
 			return err
 		}
 		go c.admin(f.ReqID, m)
+	case wire.TypeGoodbye:
+		if c.session != 0 {
+			done := make(chan struct{})
+			c.d.engine.Send(c.d.engine.Sessions(), &actors.SessionGoodbye{ID: c.session, Done: done})
+			<-done
+			c.session = 0
+			if c.product != nil {
+				c.d.engine.Send(c.product, &actors.ProductClosed{})
+				c.product = nil
+			}
+		}
+		c.w.Reply(f.ReqID, &wire.Ack{})
 	case wire.TypeLocate:
 		c.w.Reply(f.ReqID, &wire.LocateResult{Host: c.d.hostname, VendorPort: uint16(c.d.VendorAddr().Port)})
 	default:

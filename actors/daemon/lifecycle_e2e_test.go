@@ -250,3 +250,28 @@ func TestSilentProductIsMarkedLost(t *testing.T) {
 		}
 	}
 }
+
+// A product that stops cleanly says goodbye: its checkouts and its start-up license are
+// released at once, without waiting for the linger.
+func TestGoodbyeReleasesAtOnce(t *testing.T) {
+	f := newFixture(t)
+	f.issue("ccs.lic", license.LineSpec{Feature: "XDT_PLT_CCS", Count: 5})
+	s := f.start()
+	watcher := dial(t, s, "WATCH")
+	before := featureStatus(t, watcher, "CITRIX").InUse
+	c, err := wire.Dial(ctx(t), []string{s.Addr()}, wire.ClientOptions{ClientID: "leaving", Product: "XDT", Host: "leaving-ddc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grant(t, c, "XDT_PLT_CCS", "d1", 20240101)
+	grant(t, c, "XDT_PLT_CCS", "d2", 20240101)
+	if got := featureStatus(t, watcher, "CITRIX").InUse; got != before+1 {
+		t.Fatalf("start-up licenses in use %d, want %d", got, before+1)
+	}
+	if err := c.Shutdown(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "the goodbye to release everything", func() bool {
+		return featureStatus(t, watcher, "XDT_PLT_CCS").InUse == 0 && featureStatus(t, watcher, "CITRIX").InUse == before
+	})
+}

@@ -42,7 +42,13 @@ func openProbe(ctx context.Context, t target, timeout time.Duration) (*probe, er
 	return &probe{c: c, host: host}, nil
 }
 
-func (p *probe) Close() error { return p.c.Close() }
+// Close says goodbye, so that the probe's start-up license and any test checkout are
+// released at once rather than lingering as a lost product, then closes.
+func (p *probe) Close() error {
+	var ack wire.Ack
+	_ = p.c.call(&wire.Goodbye{}, &ack)
+	return p.c.Close()
+}
 
 // try checks out one license of the pool and checks it in again. The product version date
 // is the pool's CSS date, so that the server takes the license from this pool ("Concurrent
