@@ -275,3 +275,25 @@ func TestGoodbyeReleasesAtOnce(t *testing.T) {
 		return featureStatus(t, watcher, "XDT_PLT_CCS").InUse == 0 && featureStatus(t, watcher, "CITRIX").InUse == before
 	})
 }
+
+// A product that answers heartbeats stays connected however long it is idle.
+func TestHeartbeatingProductStays(t *testing.T) {
+	f := newFixture(t)
+	f.issue("ccs.lic", license.LineSpec{Feature: "XDT_PLT_CCS", Count: 5})
+	s := f.start("-heartbeat", "100ms")
+	c := dial(t, s, "XDT")
+	g := grant(t, c, "XDT_PLT_CCS", "idle", 20240101)
+	time.Sleep(time.Second) // ten heartbeat intervals of silence from the caller's side
+	st, err := c.Status(ctx(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ss := range st.Sessions {
+		if ss.Lost {
+			t.Fatalf("a heartbeating product was marked lost: %+v", ss)
+		}
+	}
+	if err := c.Checkin(ctx(t), g.Handle); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -164,3 +164,46 @@ func TestUserDeviceOptionsSettings(t *testing.T) {
 		t.Fatalf("users %q, want the two domains kept apart and case folded", got)
 	}
 }
+
+// "Per socket license", "Per user license", "Per device license" through the daemon: a
+// per-socket checkout consumes the host's sockets; per user licenses only the user, per
+// device only the device.
+func TestPerSocketPerUserPerDevice(t *testing.T) {
+	f := newFixture(t)
+	f.issue("m.lic",
+		license.LineSpec{Feature: "XHV_ENT_SKT", Count: 4},
+		license.LineSpec{Feature: "XDT_PLT_USR", Count: 10},
+		license.LineSpec{Feature: "XDT_PLT_DEV", Count: 10},
+	)
+	s := f.start()
+	c := dial(t, s, "XHV")
+	sockets := func(host string, n uint16) error {
+		_, err := c.Checkout(ctx(t), wire.Checkout{Feature: "XHV_ENT_SKT", ClientHost: host, Device: host, User: "root", Sockets: n})
+		return err
+	}
+	if err := sockets("hv1", 2); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, sockets("hv2", 3), wire.CodeLicensedNumberReached)
+	if err := sockets("hv2", 2); err != nil {
+		t.Fatal(err)
+	}
+	if fs := featureStatus(t, c, "XHV_ENT_SKT"); fs.InUse != 4 {
+		t.Fatalf("per socket: %d in use, want 2 + 2 sockets", fs.InUse)
+	}
+
+	for _, d := range []string{"pc1", "pc2", "pc3"} {
+		if _, err := udCheckout(t, c, "XDT_PLT_USR", "alice", d); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := udCheckout(t, c, "XDT_PLT_DEV", "user-"+d, "kiosk"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if u := udList(t, c, f, "XDT_PLT_USR"); u.InUse != 1 || names(u.Users) != "alice" || len(u.Devices) != 0 {
+		t.Fatalf("per user: %+v, want one user license for alice", u)
+	}
+	if u := udList(t, c, f, "XDT_PLT_DEV"); u.InUse != 1 || names(u.Devices) != "kiosk" || len(u.Users) != 0 {
+		t.Fatalf("per device: %+v, want one device license for the kiosk", u)
+	}
+}
