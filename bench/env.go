@@ -145,7 +145,8 @@ func (e *Env) connected() int {
 	return n
 }
 
-// closeFleets ends every product session.
+// closeFleets ends every product session the way a product stops cleanly (goodbye), so
+// that a shared server gets its licenses and start-up licenses back at once.
 func (e *Env) closeFleets() {
 	e.mu.Lock()
 	fleets := e.fleets
@@ -166,7 +167,9 @@ func (e *Env) closeFleets() {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			_ = c.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_ = c.Shutdown(ctx)
 		}()
 	}
 	wg.Wait()
