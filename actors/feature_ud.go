@@ -288,7 +288,7 @@ func (a *udActor) checkout(m *CheckoutRequest) {
 	if device == "" {
 		device = c.ClientHost
 	}
-	d, err := a.core.Connect(c.User, device, now)
+	d, err := a.connect(c.User, device, now, m.Reconcile)
 	if err != nil {
 		code := wire.CodeInternal
 		var ne *userdevice.NameError
@@ -298,27 +298,12 @@ func (a *udActor) checkout(m *CheckoutRequest) {
 			code = wire.CodeBadName
 		case errors.As(err, &le):
 			code = wire.CodeLicensedNumberReached
-			if m.Reconcile {
-				// "License caching mode example": what a returning product holds is
-				// reinstated; user/device licenses had no limit while it was caching.
-				code = wire.OK
-			}
 		}
-		if code != wire.OK {
-			a.env.Debug.Log(now, LogDenied, a.spec.Name, c.User, c.ClientHost, code.Text())
-			r := a.pl.addReply()
-			r.sink, r.reqID, r.kind = m.Sink, m.ReqID, replyDenial
-			r.denial = wire.Denial{Code: code, Detail: err.Error()}
-			return
-		}
-		d, err = a.core.Connect(c.User, device, now)
-		if err != nil {
-			// Still refused: the count is full. Report it rather than invent a license.
-			r := a.pl.addReply()
-			r.sink, r.reqID, r.kind = m.Sink, m.ReqID, replyDenial
-			r.denial = wire.Denial{Code: wire.CodeLicensedNumberReached, Detail: err.Error()}
-			return
-		}
+		a.env.Debug.Log(now, LogDenied, a.spec.Name, c.User, c.ClientHost, code.Text())
+		r := a.pl.addReply()
+		r.sink, r.reqID, r.kind = m.Sink, m.ReqID, replyDenial
+		r.denial = wire.Denial{Code: code, Detail: err.Error()}
+		return
 	}
 	handle, ok := a.handles.take(a.env, a.pl.self)
 	if !ok {
@@ -344,6 +329,23 @@ func (a *udActor) checkout(m *CheckoutRequest) {
 	r.sink, r.reqID, r.kind, r.handle = m.Sink, m.ReqID, replyGrant, handle
 	r.grant = wire.Grant{Handle: handle, Feature: a.spec.Name, Assigned: d.Kind.String(), Shared: !d.NewLicense}
 	a.env.Debug.Log(now, LogOut, a.spec.Name, c.User, c.ClientHost, "")
+}
+
+// connect grants a connection. A reconciling product's connection is reinstated even when
+// the count is full: while it was in License caching mode "user/device licenses have no
+// limit", and afterwards "no new connections are allowed until they are within normal
+// license limits" ("License caching mode example"), which the core's count check then does.
+func (a *udActor) connect(user, device string, now time.Time, reconcile bool) (userdevice.Decision, error) {
+	d, err := a.core.Connect(user, device, now)
+	var le *userdevice.LimitError
+	if err == nil || !reconcile || !errors.As(err, &le) {
+		return d, err
+	}
+	purchased, overdraft := counts(a.spec.Pools)
+	a.core.SetCounts(purchased, overdraft+le.InUse+1)
+	d, err = a.core.Connect(user, device, now)
+	a.core.SetCounts(purchased, overdraft)
+	return d, err
 }
 
 func (a *udActor) putEdge(e *userdevice.Edge) {

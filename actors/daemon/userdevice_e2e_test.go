@@ -207,3 +207,38 @@ func TestPerSocketPerUserPerDevice(t *testing.T) {
 		t.Fatalf("per device: %+v, want one device license for the kiosk", u)
 	}
 }
+
+// "License caching mode": user/device licenses have no limit while a product caches; the
+// reconcile reinstates them all, and new users wait until usage is back within the count.
+func TestUserDeviceReconcileBeyondCount(t *testing.T) {
+	f := newFixture(t)
+	f.issue("ud.lic", license.LineSpec{Feature: "XDT_PLT_UD", Count: 1})
+	s := f.start()
+	c, err := wire.Dial(ctx(t), []string{s.VendorAddr()}, wire.ClientOptions{ClientID: "ud-site", Product: "XDT", Host: "ud-site",
+		ReconnectMin: 50 * time.Millisecond, ReconnectMax: 200 * time.Millisecond, RequestTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s.Kill()
+	eventually(t, 10*time.Second, "caching mode", func() bool { on, _ := c.CachingMode(); return on })
+	for _, u := range []string{"u1", "u2", "u3"} {
+		if g, err := udCheckout(t, c, "XDT_PLT_UD", u, u+"-pc"); err != nil || !g.Cached {
+			t.Fatalf("caching-mode checkout of %s: %+v %v", u, g, err)
+		}
+	}
+	rctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.RestartSamePorts(rctx); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 15*time.Second, "the reconcile", func() bool { on, _ := c.CachingMode(); return !on })
+	if u := udList(t, c, f, "XDT_PLT_UD"); u.InUse != 3 {
+		t.Fatalf("after reconcile %d licenses in use, want the 3 users held in caching mode", u.InUse)
+	}
+	_, err = udCheckout(t, c, "XDT_PLT_UD", "u4", "u4-pc")
+	wantCode(t, err, wire.CodeLicensedNumberReached)
+	if _, err := udCheckout(t, c, "XDT_PLT_UD", "u1", "another-pc"); err != nil {
+		t.Fatalf("a licensed user on a new device needs no new license: %v", err)
+	}
+}
