@@ -22,7 +22,7 @@ type Result struct {
 
 	Connections Connections `json:"connections"`
 	Server      *ProcStats  `json:"server,omitempty"` // nil when the server's process is unknown (-c without -server-pid)
-	Harness     ProcStats   `json:"harness"`
+	Harness     ProcStats   `json:"harness"`          // licbench: CPU of this scenario (baselines included), peak RSS of the process
 	Baseline    Baseline    `json:"baseline"`
 	Ratios      Ratios      `json:"ratios"`
 	Checks      []Check     `json:"checks,omitempty"`

@@ -63,6 +63,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		r.Mode = fmt.Sprintf("closed-loop, %v think time per product", p.Think)
 	}
 	r.Machine = ThisMachine()
+	selfStart := selfCPU()
 
 	if o.Baseline {
 		if err := measureBaselines(ctx, &r.Baseline, p, o); err != nil {
@@ -137,6 +138,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	r.Harness, _ = ReadProcStats(os.Getpid())
+	r.Harness.CPUSeconds -= selfStart // this scenario's share; peak RSS is the process's
 	if e.profiler != nil {
 		r.Profiles = e.profiler.files
 		r.Notes = append(r.Notes, e.profiler.errs...)

@@ -76,7 +76,7 @@ func WriteTable(w io.Writer, r *Result) {
 	} else {
 		fmt.Fprintln(w, "server         CPU and memory unknown (a -c server: give -server-pid when it runs on this machine)")
 	}
-	fmt.Fprintf(w, "harness        CPU %.1f s, peak RSS %s\n", r.Harness.CPUSeconds, mib(r.Harness.PeakRSSBytes))
+	fmt.Fprintf(w, "licbench       CPU %.1f s (this scenario, baselines included), peak RSS %s\n", r.Harness.CPUSeconds, mib(r.Harness.PeakRSSBytes))
 	if pr.Seconds > 0 {
 		srvCores := "unknown"
 		if r.Server != nil {
