@@ -23,10 +23,11 @@ func WriteComparison(w io.Writer, old, cur *Report) {
 		}
 		fmt.Fprintf(w, "\n== compare %s: earlier run of %s -> this run\n", r.Scenario, o.Started.Format("2006-01-02 15:04"))
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "figure\tearlier\tnow\tchange\t")
 		op, np := o.Primary(), r.Primary()
+		width := max(len(np.Name)+6, len("server peak RSS MiB")) // names read left-aligned in the right-aligned table
+		fmt.Fprintf(tw, "%-*s\tearlier\tnow\tchange\t\n", width, "figure")
 		row := func(name string, a, b float64, format string, lowerIsBetter bool) {
-			fmt.Fprintf(tw, "%s\t"+format+"\t"+format+"\t%s\t\n", name, a, b, change(a, b, lowerIsBetter))
+			fmt.Fprintf(tw, "%-*s\t"+format+"\t"+format+"\t%s\t\n", width, name, a, b, change(a, b, lowerIsBetter))
 		}
 		row(np.Name+" ops/s", op.OpsPerSec, np.OpsPerSec, "%.0f", false)
 		row("p50 ms", op.Latency.P50, np.Latency.P50, "%.3f", true)
