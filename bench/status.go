@@ -13,7 +13,7 @@ import (
 
 // statusMaxFrame bounds a status answer: 10,000 sessions take about 2 MB, over the
 // protocol's default 1 MiB frame.
-const statusMaxFrame = 256 << 20
+const statusMaxFrame = wire.MaxReplyFrame
 
 // statusConn asks the server for its status the way lmstat does: a bare connection with no
 // session, so it needs no start-up license (sockets-10k holds all 10,000 of them).

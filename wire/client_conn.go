@@ -151,7 +151,7 @@ func (cn *clientConn) writeLoop() {
 func (cn *clientConn) readLoop() {
 	defer cn.wg.Done()
 	defer close(cn.readerDone)
-	fr := NewFrameReader(cn.nc, cn.cl.maxFrame)
+	fr := NewFrameReader(cn.nc, max(cn.cl.maxFrame, MaxReplyFrame)) // answers may exceed what we send
 	var hb Heartbeat
 	var pe ProtocolError
 	for {

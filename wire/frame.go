@@ -16,6 +16,11 @@ const ProtocolVersion uint16 = 1
 // unless configured otherwise. A larger frame is a protocol error and closes the connection.
 const DefaultMaxFrame = 1 << 20
 
+// MaxReplyFrame is the largest frame a client accepts from the server. Requests stay within
+// DefaultMaxFrame, but answers grow with the server: a status of 10,000 product sessions
+// is about 2 MB. The server is trusted this far; a larger answer is still refused.
+const MaxReplyFrame = 256 << 20
+
 // FrameHeaderSize is the size of the frame header: body length (4), type (1), request id (4).
 const FrameHeaderSize = 9
 

@@ -47,7 +47,7 @@ func NewRawConn(nc net.Conn, deadline time.Time) (*RawConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &RawConn{nc: nc, fr: NewFrameReader(nc, DefaultMaxFrame), version: v}, nil
+	return &RawConn{nc: nc, fr: NewFrameReader(nc, MaxReplyFrame), version: v}, nil
 }
 
 // Version is the protocol version the connection speaks.

@@ -206,3 +206,32 @@ func TestThousandConnections(t *testing.T) {
 		t.Fatalf("%d live product sessions, want %d", live, n)
 	}
 }
+
+// A status answer larger than a request may be (here about 4 MB for 20,000 checkouts) still
+// reaches the client: answers grow with the server, requests do not.
+func TestLargeStatusAnswer(t *testing.T) {
+	const n = 20000
+	f := newFixture(t)
+	f.issue("ccs.lic", license.LineSpec{Feature: "XDT_PLT_CCS", Count: n})
+	s := f.start()
+	c := dial(t, s, "XDT")
+	for start := 0; start < n; start += 1000 {
+		items := make([]wire.Checkout, 1000)
+		for i := range items {
+			items[i] = wire.Checkout{Feature: "XDT_PLT_CCS", User: "user-with-a-longish-name", Device: fmt.Sprintf("device-%06d", start+i), ClientHost: "client-host.example.com"}
+		}
+		res, err := c.CheckoutBatch(ctx(t), items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range res {
+			if it.Denied.Code != wire.OK {
+				t.Fatalf("batch checkout denied: %+v", it.Denied)
+			}
+		}
+	}
+	fs := featureStatus(t, c, "XDT_PLT_CCS")
+	if fs.InUse != n || len(fs.Checkouts) != n {
+		t.Fatalf("status: %d in use, %d checkout lines; want %d of each", fs.InUse, len(fs.Checkouts), n)
+	}
+}

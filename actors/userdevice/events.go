@@ -92,12 +92,16 @@ func (r *eventRing) add(e Event) {
 }
 
 // since appends to dst the events with Seq > after that the ring still holds, oldest first.
+// It starts at the first wanted event rather than scanning the ring: the actor drains new
+// events after every change, so the scan would cost the whole ring each time.
 func (r *eventRing) since(after uint64, dst []Event) []Event {
 	oldest := r.next - uint64(r.n)
-	for i := 0; i < r.n; i++ {
-		if oldest+uint64(i) > after {
-			dst = append(dst, r.buf[(r.start+i)%len(r.buf)])
-		}
+	first := 0
+	if after >= oldest {
+		first = int(after - oldest + 1)
+	}
+	for i := first; i < r.n; i++ {
+		dst = append(dst, r.buf[(r.start+i)%len(r.buf)])
 	}
 	return dst
 }

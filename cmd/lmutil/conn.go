@@ -41,7 +41,7 @@ func dial(ctx context.Context, t target, timeout time.Duration) (*serverConn, er
 		nc.Close()
 		return nil, &wire.Error{Code: wire.CodeCannotConnect, Detail: fmt.Sprintf("%s: %v", t.Spec(), unwrapNet(err))}
 	}
-	return &serverConn{t: t, nc: nc, fr: wire.NewFrameReader(nc, 0), timeout: timeout}, nil
+	return &serverConn{t: t, nc: nc, fr: wire.NewFrameReader(nc, wire.MaxReplyFrame), timeout: timeout}, nil
 }
 
 // unwrapNet drops the "dial tcp ..." prefix layers: the address is printed already.
