@@ -189,7 +189,7 @@ func (e *Engine) newRoute(feature string, pools []*license.Pool, opts *license.O
 	if isUserDevice(spec.Model) {
 		props = newUDProps(e.env, e, spec)
 	} else {
-		props = newConcurrentProps(e.env, spec)
+		props = newConcurrentProps(e.env, e, spec)
 	}
 	pid := e.spawn(props, "feature/"+feature)
 	return &Route{Name: feature, ID: id, Model: spec.Model, PID: pid, Spec: spec}, nil

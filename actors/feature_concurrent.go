@@ -18,6 +18,7 @@ import (
 // requests, persists grants through its pipeline and replies once they are durable.
 type concurrentActor struct {
 	env     *Env
+	engine  *Engine
 	spec    *FeatureSpec
 	core    *concurrent.Feature
 	pl      pipeline
@@ -26,9 +27,9 @@ type concurrentActor struct {
 	req     concurrent.Request
 }
 
-func newConcurrentProps(env *Env, spec *FeatureSpec) *actor.Props {
+func newConcurrentProps(env *Env, e *Engine, spec *FeatureSpec) *actor.Props {
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &concurrentActor{env: env, spec: spec}
+		return &concurrentActor{env: env, engine: e, spec: spec}
 	})
 }
 
@@ -189,6 +190,10 @@ func (a *concurrentActor) checkout(m *CheckoutRequest) {
 		g, derr = a.core.Checkout(&a.req, handle, now)
 	}
 	if derr != nil {
+		if derr.Code == wire.CodeNoSuchFeature && len(a.spec.Pools) == 0 {
+			// Its lines left the inventory (expired, not yet started, removed): say which.
+			derr = a.engine.Unavailable(a.spec.Name)
+		}
 		a.deny(m, derr, now)
 		return
 	}

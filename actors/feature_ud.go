@@ -284,6 +284,14 @@ func (a *udActor) checkout(m *CheckoutRequest) {
 			return
 		}
 	}
+	if len(a.spec.Pools) == 0 {
+		// Its lines left the inventory (expired, not yet started, removed): say which.
+		e := a.engine.Unavailable(a.spec.Name)
+		r := a.pl.addReply()
+		r.sink, r.reqID, r.kind = m.Sink, m.ReqID, replyDenial
+		r.denial = wire.Denial{Code: e.Code, Detail: e.Detail}
+		return
+	}
 	device := c.Device
 	if device == "" {
 		device = c.ClientHost

@@ -54,6 +54,16 @@ type Config struct {
 	// panic, to show that it restarts from its persisted state.
 	CommitDelay    time.Duration
 	FaultInjection bool
+	// WatchInterval is how often the license directory is checked for changes and the
+	// clock for START and expiry dates (default 2 s).
+	WatchInterval time.Duration
+}
+
+func (c *Config) watchInterval() time.Duration {
+	if c.WatchInterval > 0 {
+		return c.WatchInterval
+	}
+	return 2 * time.Second
 }
 
 func (c *Config) licenseDir() string {

@@ -84,10 +84,14 @@ func (d *Daemon) Reread() (ReadReport, error) {
 }
 
 // watchLicenseDir rereads when the license directory's files change ("lmreread and a
-// changed license directory are picked up without dropping sessions or handles").
+// changed license directory are picked up without dropping sessions or handles"), and when
+// the clock passes a line's START or expiry date: a license installed before its START date
+// enters the inventory on that date ("START= dd-mmm-yyyy": "You can install licenses before
+// the START date but there are not visible in your License Server inventory until the
+// actual START date"), and one past its expiry leaves it.
 func (d *Daemon) watchLicenseDir() {
 	last := d.dirFingerprint()
-	t := time.NewTicker(2 * time.Second)
+	t := time.NewTicker(d.cfg.watchInterval())
 	defer t.Stop()
 	for {
 		select {
@@ -95,7 +99,8 @@ func (d *Daemon) watchLicenseDir() {
 			return
 		case <-t.C:
 			fp := d.dirFingerprint()
-			if fp == last {
+			due := d.nextBoundary()
+			if fp == last && (due.IsZero() || d.now().Before(due)) {
 				continue
 			}
 			last = fp
@@ -104,6 +109,30 @@ func (d *Daemon) watchLicenseDir() {
 			}
 		}
 	}
+}
+
+// nextBoundary is the next instant the inventory changes by itself: the earliest START of a
+// pending line or end of an expiry day of a pool (zero when there is none).
+func (d *Daemon) nextBoundary() time.Time {
+	inv := d.engine.Inventory()
+	if inv == nil {
+		return time.Time{}
+	}
+	var next time.Time
+	earlier := func(t time.Time) {
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	for _, l := range inv.Pending {
+		earlier(l.Start)
+	}
+	for _, p := range inv.Pools {
+		if !p.Permanent {
+			earlier(p.Expiry.AddDate(0, 0, 1)) // usable through the end of its expiry day
+		}
+	}
+	return next
 }
 
 func (d *Daemon) dirFingerprint() [32]byte {
