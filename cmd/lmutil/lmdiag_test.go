@@ -19,8 +19,8 @@ var (
 )
 
 // diagServer is a licd whose only MPS_ENT_CCU license is held, so that lmdiag's test
-// checkout of it fails with the reason. The lmdiag tests share it: lmdiag's own session
-// stays on the server, which the status fixture's golden files must not see.
+// checkout of it fails with the reason. The lmdiag tests share it, apart from the status
+// fixture whose golden files must not see lmdiag's sessions come and go.
 func diagServer(t *testing.T) *testServer {
 	t.Helper()
 	diagOnce.Do(func() { diagSrv, diagErr = newDiagServer() })
