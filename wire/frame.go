@@ -170,8 +170,14 @@ type FrameReader struct {
 	err      error
 }
 
-// frameReaderBuffer is the initial buffer: many small frames per read system call.
-const frameReaderBuffer = 32 << 10
+// A FrameReader's buffer starts small, because a server holds one per product connection
+// and most connections are quiet (10,000 idle connections would otherwise hold 320 MiB),
+// and grows to frameReaderBuffer the first time a read fills it: a busy, pipelining
+// connection then gets many small frames per read system call.
+const (
+	frameReaderInitial = 2 << 10
+	frameReaderBuffer  = 32 << 10
+)
 
 // NewFrameReader reads frames from r; a frame body larger than maxFrame (DefaultMaxFrame
 // when maxFrame <= 0) is a protocol error.
@@ -179,7 +185,7 @@ func NewFrameReader(r io.Reader, maxFrame int) *FrameReader {
 	if maxFrame <= 0 {
 		maxFrame = DefaultMaxFrame
 	}
-	return &FrameReader{r: r, maxFrame: maxFrame, buf: make([]byte, frameReaderBuffer)}
+	return &FrameReader{r: r, maxFrame: maxFrame, buf: make([]byte, frameReaderInitial)}
 }
 
 // Buffered is the number of bytes read from the connection but not yet returned as frames.
@@ -239,7 +245,14 @@ func (fr *FrameReader) fill(n int) error {
 			fr.start = 0
 		}
 		k, err := fr.r.Read(fr.buf[fr.end:])
+		filled := k > 0 && fr.end+k == len(fr.buf)
 		fr.end += k
+		if filled && len(fr.buf) < frameReaderBuffer {
+			nb := make([]byte, min(2*len(fr.buf), frameReaderBuffer))
+			fr.end = copy(nb, fr.buf[fr.start:fr.end])
+			fr.start = 0
+			fr.buf = nb
+		}
 		if err != nil {
 			fr.err = err
 		} else if k == 0 {

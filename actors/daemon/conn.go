@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"net"
@@ -86,7 +85,7 @@ func (d *Daemon) serveConn(nc net.Conn) {
 }
 
 func (c *conn) readLoop() error {
-	fr := wire.NewFrameReader(bufio.NewReaderSize(c.nc, 32<<10), c.d.cfg.MaxFrame)
+	fr := wire.NewFrameReader(c.nc, c.d.cfg.MaxFrame) // it buffers its reads itself
 	for {
 		f, err := fr.Next()
 		if err != nil {

@@ -21,7 +21,9 @@ type connWriter struct {
 }
 
 func newConnWriter(nc net.Conn) *connWriter {
-	w := &connWriter{nc: nc, wake: make(chan struct{}, 1), done: make(chan struct{}), buf: make([]byte, 0, 4096)}
+	// The buffers start empty and grow with what the connection sends: most product
+	// connections are quiet, and a server holds thousands of them.
+	w := &connWriter{nc: nc, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go w.run()
 	return w
 }
@@ -43,7 +45,7 @@ func (w *connWriter) Reply(reqID uint32, m wire.Message) {
 
 func (w *connWriter) run() {
 	defer close(w.done)
-	spare := make([]byte, 0, 4096)
+	var spare []byte
 	for range w.wake {
 		w.mu.Lock()
 		out := w.buf
