@@ -39,7 +39,12 @@ type conn struct {
 // actors.ConnCloser (the product actor closes a lost product's connection this way).
 func (c *conn) Close() error {
 	var err error
-	c.closeMu.Do(func() { err = c.nc.Close() })
+	c.closeMu.Do(func() {
+		err = c.nc.Close()
+		if c.w != nil {
+			c.w.abort() // a reader waiting for room must see the close too
+		}
+	})
 	return err
 }
 
@@ -90,6 +95,9 @@ func (c *conn) readLoop() error {
 		f, err := fr.Next()
 		if err != nil {
 			return err
+		}
+		if f.ReqID != 0 && !c.w.admit() {
+			return net.ErrClosed
 		}
 		if err := c.dispatch(f); err != nil {
 			return err

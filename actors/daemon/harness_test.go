@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -207,3 +209,23 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() boo
 
 func farFuture() time.Time { return time.Now().AddDate(5, 0, 0).UTC().Truncate(24 * time.Hour) }
 func longAgo() time.Time   { return time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC) }
+
+// serverRSS is a process's resident memory, from /proc.
+func serverRSS(t *testing.T, pid int) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmRSS in /proc status")
+	return 0
+}

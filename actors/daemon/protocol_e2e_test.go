@@ -2,6 +2,7 @@ package daemon_test
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -234,4 +235,78 @@ func TestLargeStatusAnswer(t *testing.T) {
 	if fs.InUse != n || len(fs.Checkouts) != n {
 		t.Fatalf("status: %d in use, %d checkout lines; want %d of each", fs.InUse, len(fs.Checkouts), n)
 	}
+}
+
+// A client that floods requests and never reads its answers is held back by its own
+// connection (bounded in-flight requests and queued replies); the server and every other
+// client carry on.
+func TestFloodingClientIsHeldBack(t *testing.T) {
+	f := newFixture(t)
+	f.issue("ccs.lic", license.LineSpec{Feature: "XDT_PLT_CCS", Count: 10})
+	s := f.start()
+	good := dial(t, s, "XDT")
+
+	rc, err := wire.DialRaw(ctx(t), s.VendorAddr(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	var ok wire.HelloOK
+	if err := rc.Request(&wire.Hello{ClientID: "flooder", Product: "X", Host: "flood"}, &ok); err != nil {
+		t.Fatal(err)
+	}
+	type outcome struct {
+		n   int
+		err error
+	}
+	stop := make(chan struct{})
+	done := make(chan outcome, 1)
+	go func() {
+		// Checkouts of a feature that does not exist: each is answered with a denial that
+		// this client never reads. A write that cannot finish within a second means the
+		// server has stopped reading from this connection.
+		frame := wire.AppendFrame(nil, 1, &wire.Checkout{Feature: "NOPE_PLT_CCS", Device: "d", User: "u"})
+		var batch []byte
+		for range 1000 {
+			batch = append(batch, frame...)
+		}
+		n := 0
+		for {
+			select {
+			case <-stop:
+				done <- outcome{n, nil}
+				return
+			default:
+			}
+			_ = rc.Conn().SetWriteDeadline(time.Now().Add(time.Second))
+			if _, err := rc.Conn().Write(batch); err != nil {
+				done <- outcome{n, err}
+				return
+			}
+			n += 1000
+		}
+	}()
+	var o outcome
+	select {
+	case o = <-done:
+	case <-time.After(20 * time.Second):
+		close(stop)
+		o = <-done
+	}
+	var ne net.Error
+	if !errors.As(o.err, &ne) || !ne.Timeout() {
+		t.Fatalf("the flooder wrote %d requests without reading and was never held back (%v)", o.n, o.err)
+	}
+	// What the server holds for it stays bounded: the queued replies (8 MiB) and what the
+	// kernel buffers, not the hundreds of megabytes an unread flood would pile up.
+	if rss := serverRSS(t, s.Pid()); rss > 200<<20 {
+		t.Fatalf("licd grew to %d MiB serving a client that does not read", rss>>20)
+	}
+	// Held back, the flood does not reach anyone else.
+	g := grant(t, good, "XDT_PLT_CCS", "while-flooded", 20240101)
+	if err := good.Checkin(ctx(t), g.Handle); err != nil {
+		t.Fatal(err)
+	}
+	n := o.n
+	t.Logf("the flooder got %d requests out before the server stopped reading", n)
 }
