@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -154,6 +155,10 @@ func TestThousandConnections(t *testing.T) {
 		t.Skip("1,000 connections")
 	}
 	const n = 1000
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < 2*n+200 {
+		t.Skipf("the open-file limit (%d) cannot hold %d connections on both ends; raise ulimit -n", lim.Cur, n)
+	}
 	f := newFixture(t)
 	f.issue("ccs.lic", license.LineSpec{Feature: "XDT_PLT_CCS", Count: n})
 	s := f.start()
