@@ -38,38 +38,11 @@ func (c *fakeClock) Set(t time.Time) {
 func TestStartAndExpiryDatesTakeEffectOnTheirDay(t *testing.T) {
 	day := time.Date(2027, 3, 10, 0, 0, 0, 0, time.UTC)
 	clock := &fakeClock{now: day.Add(12 * time.Hour)}
-	dir := t.TempDir()
-	pub, priv, err := license.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := license.WriteKeyPair(filepath.Join(dir, "keys"), pub, priv); err != nil {
-		t.Fatal(err)
-	}
-	lic := filepath.Join(dir, "data", "MyFiles")
-	if err := os.MkdirAll(lic, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	startup, _ := license.StartupLicenseFile(testHost, priv)
-	text, err := license.IssueFile(license.IssueSpec{HostName: testHost, Lines: []license.LineSpec{
+	d := startDated(t, clock, []license.LineSpec{
 		{Feature: "XDT_PLT_CCS", Count: 5, CSS: 20991231, Permanent: true, Start: day.AddDate(0, 0, 1)},
 		{Feature: "MPS_ENT_CCU", Count: 5, CSS: 20991231, Expiry: day},
 		{Feature: "XDT_PLT_UD", Count: 5, CSS: 20991231, Expiry: day},
-	}}, priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, body := range map[string]string{"citrix_startup.lic": startup, "dated.lic": text} {
-		if err := os.WriteFile(filepath.Join(lic, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	d, err := daemon.Start(daemon.Config{DataDir: filepath.Join(dir, "data"), Hostname: testHost, ListenHost: "127.0.0.1",
-		LMPort: -1, VendorPort: -1, TrustedKeys: []string{filepath.Join(dir, "keys", "vendor.pub")}, DebugLog: discard{},
-		Now: clock.Now, WatchInterval: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	}, t.TempDir())
 	defer d.Shutdown()
 	c, err := wire.Dial(context.Background(), []string{d.LMAddr().String()}, wire.ClientOptions{ClientID: "dated", Product: "XDT", Host: "ddc"})
 	if err != nil {
@@ -92,4 +65,86 @@ func TestStartAndExpiryDatesTakeEffectOnTheirDay(t *testing.T) {
 	eventually(t, 10*time.Second, "the START date to bring XDT_PLT_CCS in", func() bool { return try("XDT_PLT_CCS") == nil })
 	wantCode(t, try("MPS_ENT_CCU"), wire.CodeExpired)
 	wantCode(t, try("XDT_PLT_UD"), wire.CodeExpired)
+}
+
+// startDated starts an in-process daemon on dir with a walked clock and the given lines.
+func startDated(t *testing.T, clock *fakeClock, lines []license.LineSpec, dir string) *daemon.Daemon {
+	t.Helper()
+	keys := filepath.Join(dir, "keys")
+	if _, err := os.Stat(filepath.Join(keys, "vendor.key")); err != nil {
+		pub, priv, err := license.GenerateKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := license.WriteKeyPair(keys, pub, priv); err != nil {
+			t.Fatal(err)
+		}
+		lic := filepath.Join(dir, "data", "MyFiles")
+		if err := os.MkdirAll(lic, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		startup, _ := license.StartupLicenseFile(testHost, priv)
+		text, err := license.IssueFile(license.IssueSpec{HostName: testHost, Lines: lines}, priv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, body := range map[string]string{"citrix_startup.lic": startup, "dated.lic": text} {
+			if err := os.WriteFile(filepath.Join(lic, name), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	d, err := daemon.Start(daemon.Config{DataDir: filepath.Join(dir, "data"), Hostname: testHost, ListenHost: "127.0.0.1",
+		LMPort: -1, VendorPort: -1, TrustedKeys: []string{filepath.Join(keys, "vendor.pub")}, DebugLog: discard{},
+		Now: clock.Now, WatchInterval: 20 * time.Millisecond, Linger: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// "License assignment period": a user's license lasts 90 days after their last connection
+// ends, and the lease survives a restart; 90 days and a second later it is gone, for good.
+func TestUserDeviceLeaseEndsNinetyDaysAfterLastDisconnect(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC)}
+	dir := t.TempDir()
+	lines := []license.LineSpec{{Feature: "XDT_PLT_UD", Count: 10, CSS: 20991231, Permanent: true}}
+	d := startDated(t, clock, lines, dir)
+	c, err := wire.Dial(context.Background(), []string{d.VendorAddr().String()}, wire.ClientOptions{ClientID: "lease", Product: "XDT", Host: "ddc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := c.Checkout(ctx(t), wire.Checkout{Feature: "XDT_PLT_UD", User: "ann", Device: "ann-pc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Set(clock.Now().Add(8 * time.Hour)) // a working day later she logs off
+	if err := c.Checkin(ctx(t), g.Handle); err != nil {
+		t.Fatal(err)
+	}
+	loggedOff := clock.Now()
+	_ = c.Shutdown(ctx(t))
+	users := func(d *daemon.Daemon) int {
+		u, err := d.Engine().UDUsage("XDT_PLT_UD", 5*time.Second)
+		if err != nil || len(u) != 1 {
+			t.Fatalf("usage: %+v %v", u, err)
+		}
+		return len(u[0].Users)
+	}
+
+	clock.Set(loggedOff.Add(90*24*time.Hour - time.Minute))
+	d.Shutdown()
+	d = startDated(t, clock, lines, dir) // the lease is persisted
+	defer func() { d.Shutdown() }()
+	time.Sleep(1500 * time.Millisecond) // an optimizer pass or more at this clock: nothing may end
+	if n := users(d); n != 1 {
+		t.Fatalf("%d user licenses a minute before the lease ends, want ann's", n)
+	}
+	clock.Set(loggedOff.Add(90*24*time.Hour + time.Second))
+	eventually(t, 10*time.Second, "the lease to end", func() bool { return users(d) == 0 })
+	d.Shutdown()
+	d = startDated(t, clock, lines, dir)
+	if n := users(d); n != 0 {
+		t.Fatalf("the ended lease came back after a restart: %d user licenses", n)
+	}
 }
