@@ -23,6 +23,8 @@ type Env struct {
 	UD        userdevice.Config
 	// HandleBlock is how many handle numbers a feature actor reserves durably at a time.
 	HandleBlock uint64
+	// EventRetention is how long user/device events are kept for udadmin -events.
+	EventRetention time.Duration
 }
 
 // featureHandleBits is how many low bits of a handle number the feature's own sequence

@@ -29,6 +29,7 @@ type udActor struct {
 	lastEv     uint64
 	events     []userdevice.Event
 	optimizing bool
+	lastPrune  time.Time
 
 	grant storage.Grant
 	edge  storage.UDEdge
@@ -158,6 +159,7 @@ func (a *udActor) Receive(ctx actor.Context) {
 		a.afterChange()
 	case *optimizeDue:
 		a.maybeOptimize(ctx)
+		a.pruneEvents()
 		a.afterChange()
 	case *optimizeDone:
 		a.optimizing = false
@@ -401,6 +403,17 @@ func (a *udActor) maybeOptimize(ctx actor.Context) {
 	}
 	a.optimizing = true
 	ctx.Send(a.engine.optimizer, &optimizeJob{in: in, feature: ctx.Self(), name: a.spec.Name})
+}
+
+// pruneEvents drops events older than the retention, at most once an hour, so that the
+// event log udadmin -events reads does not grow without end.
+func (a *udActor) pruneEvents() {
+	now := a.env.Now()
+	if a.env.EventRetention <= 0 || now.Sub(a.lastPrune) < time.Hour {
+		return
+	}
+	a.lastPrune = now
+	a.pl.batch().DeleteEventsBefore(a.spec.Name, now.Add(-a.env.EventRetention).UnixNano())
 }
 
 func (a *udActor) persistReleased(rel []userdevice.Released) {

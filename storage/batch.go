@@ -4,9 +4,10 @@ import "encoding/binary"
 
 // Batch operations, as written into Batch.buf.
 const (
-	opSet    byte = 1
-	opDelete byte = 2
-	opEvent  byte = 3 // a set whose key ends in a sequence filled in at apply time
+	opSet         byte = 1
+	opDelete      byte = 2
+	opEvent       byte = 3 // a set whose key ends in a sequence filled in at apply time
+	opDeleteRange byte = 4 // key is the start, val the end (exclusive)
 )
 
 // Batch is a reusable set of mutations built by one actor and handed to the
@@ -127,6 +128,15 @@ func (b *Batch) AppendEvent(e *Event) {
 	b.key = eventKey(b.key[:0], e.Feature, e.Time)
 	b.val = encodeEventValue(b.val[:0], e)
 	b.set(opEvent, b.key, b.val)
+}
+
+// DeleteEventsBefore removes a feature's events older than t (unix nanos): the retention of
+// udadmin's event log, so that it does not grow without end.
+func (b *Batch) DeleteEventsBefore(feature string, t int64) {
+	start := append(b.key[:0], spaceEvent)
+	start = appendEscaped(start, feature)
+	end := eventKey(append([]byte(nil), start[:0]...), feature, t) // time t, sequence 0
+	b.set(opDeleteRange, start, end)
 }
 
 // PutAccount stores a console account, keyed by name.

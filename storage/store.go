@@ -271,6 +271,8 @@ func (s *Store) fill(pb *pebble.Batch, b *Batch) error {
 			err = pb.Set(o.key, o.val, nil)
 		case opDelete:
 			err = pb.Delete(o.key, nil)
+		case opDeleteRange:
+			err = pb.DeleteRange(o.key, o.val, nil)
 		}
 		if err != nil {
 			return fmt.Errorf("storage: building a commit: %w", err)

@@ -54,6 +54,9 @@ type Config struct {
 	// panic, to show that it restarts from its persisted state.
 	CommitDelay    time.Duration
 	FaultInjection bool
+	// EventRetention is how long user/device events are kept for udadmin -events (default
+	// 30 days).
+	EventRetention time.Duration
 	// WatchInterval is how often the license directory is checked for changes and the
 	// clock for START and expiry dates (default 2 s).
 	WatchInterval time.Duration

@@ -105,7 +105,10 @@ func Start(cfg Config) (d *Daemon, err error) {
 		ud = mergeUD(ud)
 	}
 	env := &actors.Env{System: d.system, Store: d.store, Committer: d.committer, Now: cfg.Now, Log: d.log,
-		Debug: d.debug, UD: ud, HandleBlock: 4096}
+		Debug: d.debug, UD: ud, HandleBlock: 4096, EventRetention: cfg.EventRetention}
+	if env.EventRetention <= 0 {
+		env.EventRetention = 30 * 24 * time.Hour
+	}
 	d.engine = actors.NewEngine(env, actors.EngineConfig{Linger: cfg.Linger, Heartbeat: cfg.Heartbeat})
 	cleanups = append(cleanups, d.engine.Stop)
 

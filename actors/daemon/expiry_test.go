@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -147,4 +148,46 @@ func TestUserDeviceLeaseEndsNinetyDaysAfterLastDisconnect(t *testing.T) {
 	if n := users(d); n != 0 {
 		t.Fatalf("the ended lease came back after a restart: %d user licenses", n)
 	}
+}
+
+// udadmin's event log keeps the configured retention (30 days by default): older events go.
+func TestUserDeviceEventsKeepTheirRetention(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC)}
+	dir := t.TempDir()
+	d := startDated(t, clock, []license.LineSpec{{Feature: "XDT_PLT_UD", Count: 10, CSS: 20991231, Permanent: true}}, dir)
+	defer d.Shutdown()
+	c, err := wire.Dial(context.Background(), []string{d.VendorAddr().String()}, wire.ClientOptions{ClientID: "ev", Product: "XDT", Host: "ddc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	token, err := os.ReadFile(filepath.Join(dir, "data", "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := func() []wire.UDEvent {
+		var res wire.UDAdminResult
+		if err := c.Admin(ctx(t), strings.TrimSpace(string(token)), "udadmin", wire.UDAdminArgs{Op: "events", Feature: "XDT_PLT_UD"}, &res); err != nil {
+			t.Fatal(err)
+		}
+		return res.Events
+	}
+	connect := func(user string) {
+		if _, err := c.Checkout(ctx(t), wire.Checkout{Feature: "XDT_PLT_UD", User: user, Device: user + "-pc"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	connect("old")
+	eventually(t, 10*time.Second, "the first events", func() bool { return len(events()) > 0 })
+	clock.Set(clock.Now().Add(31 * 24 * time.Hour))
+	connect("new")
+	eventually(t, 10*time.Second, "the month-old events to be pruned", func() bool {
+		evs := events()
+		for _, e := range evs {
+			if strings.Contains(e.Text, `"old"`) {
+				return false
+			}
+		}
+		return len(evs) > 0
+	})
 }

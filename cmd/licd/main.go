@@ -52,6 +52,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.UD.FastInterval, "ud-optimize-fast", 5*time.Second, "user/device optimization interval below the threshold (\"License optimization\")")
 	fs.DurationVar(&cfg.UD.SlowInterval, "ud-optimize-slow", 5*time.Minute, "user/device optimization interval from the threshold up")
 	fs.IntVar(&cfg.UD.SlowThreshold, "ud-threshold", 5000, "unique connections from which the slow interval applies")
+	fs.DurationVar(&cfg.EventRetention, "event-retention", 30*24*time.Hour, "how long user/device events are kept for udadmin -events")
 	fs.BoolVar(&cfg.UD.UseDomain, "ud-use-domain", false, "keep user@domain whole (the manual's UDUseDomain=1)")
 	fs.DurationVar(&cfg.CommitDelay, "test-commit-delay", 0, "test hook: hold every durable write this long (a slow disk)")
 	fs.BoolVar(&cfg.FaultInjection, "test-fault-injection", false, "test hook: allow the fault.panic admin request")
