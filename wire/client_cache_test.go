@@ -271,10 +271,11 @@ func TestEnteringCachingModeLogsTheHoursLeft(t *testing.T) {
 	opt.Now = newFakeClock().Now
 	c := dialPeer(t, p, opt)
 	cutOff(t, p, c)
+	// The line is written just after the mode switches: wait for it, not for the switch.
+	waitFor(t, "a log line on entering caching mode", func() bool {
+		return len(logs.FilterMessageSnippet("license caching mode").All()) > 0
+	})
 	entries := logs.FilterMessageSnippet("license caching mode").All()
-	if len(entries) == 0 {
-		t.Fatal("no log line on entering caching mode")
-	}
 	if h, ok := entries[0].ContextMap()["hours_left"]; !ok || h != int64(720) {
 		t.Fatalf("hours_left = %v, want 720", entries[0].ContextMap()["hours_left"])
 	}
