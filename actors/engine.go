@@ -320,3 +320,21 @@ func (e *Engine) UDRelease(feature string, kind userdevice.Kind, name string, ti
 		return 0, fmt.Errorf("release in %s: no answer within %s", feature, timeout)
 	}
 }
+
+// UDRecentEvents returns the connection events the user/device features still hold in
+// memory (the persisted license events come from the store).
+func (e *Engine) UDRecentEvents(feature string, timeout time.Duration) ([]wire.UDEvent, error) {
+	var out []wire.UDEvent
+	for _, r := range e.Routes().All() {
+		if !isUserDevice(r.Model) || (feature != "" && r.Name != feature) {
+			continue
+		}
+		res, err := e.env.System.Root.RequestFuture(r.PID, &UDEventsRequest{}, timeout).Result()
+		if err != nil {
+			return nil, fmt.Errorf("events of %s: %w", r.Name, err)
+		}
+		evs, _ := res.([]wire.UDEvent)
+		out = append(out, evs...)
+	}
+	return out, nil
+}

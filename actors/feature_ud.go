@@ -50,6 +50,8 @@ type udHold struct {
 type (
 	// UDUsageRequest asks for the feature's userdevice.Usage (udadmin -list, lmstat).
 	UDUsageRequest struct{}
+	// UDEventsRequest asks for the connection events still in the feature's memory.
+	UDEventsRequest struct{}
 	// UDReleaseRequest releases one user or device (udadmin -delete); answered with
 	// UDReleaseResult.
 	UDReleaseRequest struct {
@@ -185,6 +187,8 @@ func (a *udActor) Receive(ctx actor.Context) {
 			m.Reply <- res
 		})
 		a.afterChange()
+	case *UDEventsRequest:
+		ctx.Respond(a.recentConnectionEvents())
 	case *UDUsageRequest:
 		u := a.core.Snapshot(a.env.Now())
 		ctx.Respond(&u)
@@ -204,16 +208,39 @@ func (a *udActor) Receive(ctx actor.Context) {
 	}
 }
 
-// afterChange persists the events the core logged since the last call and flushes.
+// afterChange persists the license events the core logged since the last call and flushes.
+// Connection events (a pair connecting or disconnecting) stay in the core's in-memory ring:
+// at tens of thousands of connections a second, writing each would double the records a
+// connection costs, and what a connection changes durably is already in its grant and pair
+// records. udadmin -events shows both, merged in time order.
 func (a *udActor) afterChange() {
 	a.events = a.core.EventsSince(a.lastEv, a.events[:0])
 	for i := range a.events {
 		e := &a.events[i]
 		a.lastEv = e.Seq
+		if isConnectionEvent(e.Type) {
+			continue
+		}
 		a.ev = storage.Event{Feature: a.spec.Name, Time: e.Time.UnixNano(), Kind: e.Type.String(), Text: e.String()}
 		a.pl.batch().AppendEvent(&a.ev)
 	}
 	a.pl.flush()
+}
+
+func isConnectionEvent(t userdevice.EventType) bool {
+	return t == userdevice.EventConnect || t == userdevice.EventDisconnect
+}
+
+// recentConnectionEvents is the in-memory part of udadmin -events.
+func (a *udActor) recentConnectionEvents() []wire.UDEvent {
+	var out []wire.UDEvent
+	cutoff := a.env.Now().Add(-a.env.EventRetention)
+	for _, e := range a.core.Events() {
+		if isConnectionEvent(e.Type) && (a.env.EventRetention <= 0 || !e.Time.Before(cutoff)) {
+			out = append(out, wire.UDEvent{Feature: a.spec.Name, Time: e.Time, Kind: e.Type.String(), Text: e.String()})
+		}
+	}
+	return out
 }
 
 func (a *udActor) start(ctx actor.Context) error {
@@ -257,6 +284,15 @@ func (a *udActor) start(ctx actor.Context) error {
 	}
 	if err != nil {
 		return fmt.Errorf("restore user/device state of %s: %w", name, err)
+	}
+	// A pair's live connections are its grants: a pair record is written when the pair is
+	// new and when a connection ends, so its stored count may be behind.
+	live := map[[2]string]int{}
+	for _, h := range a.held {
+		live[[2]string{h.user, h.device}]++
+	}
+	for i := range edges {
+		edges[i].Live = live[[2]string{edges[i].User, edges[i].Device}]
 	}
 	users, uerr := a.env.Store.Counter(storage.UDAdminUsersReleasedCounter(name))
 	devices, derr := a.env.Store.Counter(storage.UDAdminDevicesReleasedCounter(name))
@@ -330,7 +366,11 @@ func (a *udActor) checkout(m *CheckoutRequest) {
 		VersionDate: c.VersionDate, Start: now.UnixNano()}
 	b := a.pl.batch()
 	b.PutGrant(&a.grant)
-	a.putEdge(&d.Edge)
+	if d.NewPair {
+		// A returning pair's lease is renewed by its live connection (its grant) and its
+		// record is rewritten when it disconnects: nothing to write now.
+		a.putEdge(&d.Edge)
+	}
 	if d.NewLicense {
 		a.lic = storage.UDLicense{Feature: a.spec.Name, Kind: uint8(d.Kind), Name: d.Name, Since: now.UnixNano(), LeaseEnd: now.Add(a.env.UD.Lease).UnixNano()}
 		b.PutUDLicense(&a.lic)

@@ -3,6 +3,7 @@ package daemon
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/licd/licd/actors/userdevice"
@@ -56,6 +57,19 @@ func (d *Daemon) udadmin(req UDAdminRequest) (*wire.UDAdminResult, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read events: %w", err)
 		}
+		recent, err := d.engine.UDRecentEvents(req.Feature, statusTimeout)
+		if err != nil {
+			return nil, err
+		}
+		res.Events = append(res.Events, recent...)
+		// Each feature's events in time order, features one after the other.
+		sort.SliceStable(res.Events, func(i, j int) bool {
+			a, b := res.Events[i], res.Events[j]
+			if a.Feature != b.Feature {
+				return a.Feature < b.Feature
+			}
+			return a.Time.Before(b.Time)
+		})
 	default:
 		return nil, wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("unknown udadmin operation %q (list, delete, events)", req.Op))
 	}

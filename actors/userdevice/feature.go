@@ -37,7 +37,8 @@ type Decision struct {
 	Kind       Kind   // whose license covers the connection
 	Name       string // that user's or device's name
 	NewLicense bool   // the connection took a license that was not held before
-	Edge       Edge   // the pair as it is now, to persist
+	NewPair    bool   // the pair was not known (or its named-user period restarted): persist Edge
+	Edge       Edge   // the pair as it is now
 }
 
 // Edge is a persisted pair (storage.UDEdge). In per user and named user features Device is
@@ -152,6 +153,7 @@ func (f *Feature) Connect(user, device string, now time.Time) (Decision, error) 
 	if !dok {
 		did = f.devices.add(device)
 	}
+	newPair := p < 0
 	if p < 0 {
 		p = f.pairs.add(uid, did, t, t, 0)
 		f.users.degree[uid]++
@@ -168,7 +170,7 @@ func (f *Feature) Connect(user, device string, now time.Time) (Decision, error) 
 	f.pairs.lastSeen[p] = t
 	f.events.add(Event{Time: now, Type: EventConnect, User: user, Device: device})
 
-	d := Decision{Edge: f.edge(p)}
+	d := Decision{Edge: f.edge(p), NewPair: newPair}
 	switch {
 	case covered && f.users.licensed[uid]:
 		d.Kind, d.Name = KindUser, user
@@ -186,6 +188,7 @@ func (f *Feature) Connect(user, device string, now time.Time) (Decision, error) 
 		f.users.since[uid] = t
 		f.minEnd = min(f.minEnd, t+f.namedPeriod)
 		d.NewLicense = true
+		d.NewPair = true
 		d.Edge = f.edge(p)
 	}
 	if d.NewLicense {
