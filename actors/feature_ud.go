@@ -259,17 +259,13 @@ func (a *udActor) start(ctx actor.Context) error {
 	var edges []userdevice.Edge
 	var lics []userdevice.License
 	name := a.spec.Name
-	err := a.env.Store.ForEachUDEdge(func(e *storage.UDEdge) error {
-		if e.Feature == name {
-			edges = append(edges, userdevice.Edge{User: e.User, Device: e.Device, First: time.Unix(0, e.First), LastSeen: time.Unix(0, e.LastSeen), Live: int(e.Live)})
-		}
+	err := a.env.Store.ForEachUDEdgeOf(name, func(e *storage.UDEdge) error {
+		edges = append(edges, userdevice.Edge{User: e.User, Device: e.Device, First: time.Unix(0, e.First), LastSeen: time.Unix(0, e.LastSeen), Live: int(e.Live)})
 		return nil
 	})
 	if err == nil {
-		err = a.env.Store.ForEachUDLicense(func(l *storage.UDLicense) error {
-			if l.Feature == name {
-				lics = append(lics, userdevice.License{Kind: userdevice.Kind(l.Kind), Name: l.Name, Since: time.Unix(0, l.Since), LeaseEnd: time.Unix(0, l.LeaseEnd)})
-			}
+		err = a.env.Store.ForEachUDLicenseOf(name, func(l *storage.UDLicense) error {
+			lics = append(lics, userdevice.License{Kind: userdevice.Kind(l.Kind), Name: l.Name, Since: time.Unix(0, l.Since), LeaseEnd: time.Unix(0, l.LeaseEnd)})
 			return nil
 		})
 	}

@@ -50,6 +50,32 @@ func (s *Store) ForEachUDEdge(fn func(*UDEdge) error) error {
 	})
 }
 
+// ForEachUDEdgeOf calls fn for one feature's user/device connection records,
+// ordered by user, device: a feature restores itself without reading the others'.
+func (s *Store) ForEachUDEdgeOf(feature string, fn func(*UDEdge) error) error {
+	var d udEdgeDecoder
+	return s.scan(appendEscaped([]byte{spaceUDEdge}, feature), func(k, v []byte) error {
+		rec, err := d.decode(k, v)
+		if err != nil {
+			return err
+		}
+		return fn(rec)
+	})
+}
+
+// ForEachUDLicenseOf calls fn for one feature's user/device assignments, ordered
+// by kind, name.
+func (s *Store) ForEachUDLicenseOf(feature string, fn func(*UDLicense) error) error {
+	var d udLicenseDecoder
+	return s.scan(appendEscaped([]byte{spaceUDLicense}, feature), func(k, v []byte) error {
+		rec, err := d.decode(k, v)
+		if err != nil {
+			return err
+		}
+		return fn(rec)
+	})
+}
+
 // ForEachUDLicense calls fn for every user/device assignment, ordered by
 // feature, kind, name.
 func (s *Store) ForEachUDLicense(fn func(*UDLicense) error) error {

@@ -31,3 +31,26 @@ func TestDeleteEventsBefore(t *testing.T) {
 		t.Fatalf("after DeleteEventsBefore(A, 20): %v, want %v", got, want)
 	}
 }
+
+// A feature restores its own user/device records only, even when another feature's name
+// extends its own.
+func TestForEachUDOfOneFeature(t *testing.T) {
+	s := openMem(t, vfs.NewMem())
+	defer s.Close()
+	mustCommit(t, s, func(b *Batch) {
+		for _, f := range []string{"A", "AB", "B"} {
+			b.PutUDEdge(&UDEdge{Feature: f, User: "u-" + f, Device: "d"})
+			b.PutUDLicense(&UDLicense{Feature: f, Kind: UDKindUser, Name: "u-" + f})
+		}
+	})
+	var edges, lics []string
+	if err := s.ForEachUDEdgeOf("A", func(e *UDEdge) error { edges = append(edges, e.Feature+"/"+e.User); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ForEachUDLicenseOf("A", func(l *UDLicense) error { lics = append(lics, l.Feature+"/"+l.Name); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(edges, []string{"A/u-A"}) || !reflect.DeepEqual(lics, []string{"A/u-A"}) {
+		t.Fatalf("records of A: edges %v, licenses %v", edges, lics)
+	}
+}
