@@ -78,7 +78,9 @@ func (a *concurrentActor) Receive(ctx actor.Context) {
 		a.checkin(m)
 		a.pl.flush()
 	case *committed:
-		a.pl.finished(m.p)
+		if !a.pl.finished(m.p) {
+			return
+		}
 		if m.err != nil {
 			a.rollback(m.p)
 		}

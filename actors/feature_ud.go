@@ -128,7 +128,9 @@ func (a *udActor) Receive(ctx actor.Context) {
 		a.checkin(m)
 		a.afterChange()
 	case *committed:
-		a.pl.finished(m.p)
+		if !a.pl.finished(m.p) {
+			return
+		}
 		if m.err != nil {
 			a.env.Log.Error("user/device batch not durable", zap.String("feature", a.spec.Name), zap.Error(m.err))
 		}

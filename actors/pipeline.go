@@ -32,6 +32,7 @@ type pending struct {
 	batch   *storage.Batch
 	replies []reply
 	done    committed // reused message posted back to the actor
+	owner   *pipeline // the pipeline that submitted it (a restarted actor has a new one)
 }
 
 func (p *pending) send() {
@@ -117,6 +118,7 @@ func (pl *pipeline) flush() {
 		pl.cur = newPending()
 	}
 	pl.inflight++
+	p.owner = pl
 	root, self := pl.root, pl.self
 	pl.committer.Submit(p.batch, func(err error) {
 		if err == nil {
@@ -127,13 +129,19 @@ func (pl *pipeline) flush() {
 	})
 }
 
-// finished is called by the actor when its in-flight batch is done; it returns the batch
-// for the caller to inspect (rollback on error) before recycling it with recycle.
-func (pl *pipeline) finished(p *pending) {
+// finished is called by the actor when its in-flight batch is done; the caller inspects
+// the batch (rollback on error) and recycles it. It reports false for a batch submitted by
+// an earlier incarnation of the actor (before a restart): its replies have gone already,
+// and the new state was read after it was durable, so the caller ignores it.
+func (pl *pipeline) finished(p *pending) bool {
+	if p.owner != pl {
+		return false
+	}
 	pl.inflight--
 	if p.done.err != nil {
 		p.fail()
 	}
+	return true
 }
 
 func (pl *pipeline) recycle(p *pending) {

@@ -48,7 +48,7 @@ func (a *productActor) Receive(ctx actor.Context) {
 		a.arm(ctx)
 	case *ProductHeard:
 		a.lastHeard = m.When
-		ctx.Send(a.engine.sessions, &SessionHeard{ID: a.session, When: m.When})
+		ctx.Send(a.engine.sessions, &SessionHeard{ID: a.session, When: m.When, Conn: a.conn})
 	case *productTick:
 		now := a.env.Now()
 		if now.Sub(a.lastHeard) > 2*a.interval+a.interval/2 {

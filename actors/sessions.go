@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -37,10 +38,11 @@ type SessionClosed struct {
 	Conn ConnCloser
 }
 
-// SessionHeard records a heartbeat from a product.
+// SessionHeard records a heartbeat from a product, on the connection it came on.
 type SessionHeard struct {
 	ID   uint64
 	When time.Time
+	Conn ConnCloser
 }
 
 // SessionGoodbye ends a session cleanly ("Goodbye"): everything it holds is released now.
@@ -69,6 +71,7 @@ type sessionState struct {
 }
 
 type sessionsActor struct {
+	starts   *atomic.Int32 // incarnations of the registry (shared by the producer)
 	env      *Env
 	engine   *Engine
 	linger   time.Duration
@@ -86,8 +89,9 @@ type openWaiter struct {
 }
 
 func newSessionsProps(env *Env, e *Engine, linger time.Duration) *actor.Props {
+	starts := new(atomic.Int32)
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &sessionsActor{env: env, engine: e, linger: linger}
+		return &sessionsActor{starts: starts, env: env, engine: e, linger: linger}
 	}, actor.WithSupervisor(restartAlways()))
 }
 
@@ -102,9 +106,15 @@ func (a *sessionsActor) Receive(ctx actor.Context) {
 		a.closed(ctx, m)
 		a.flush()
 	case *SessionHeard:
-		if s := a.byID[m.ID]; s != nil {
-			s.lastHeard = m.When
+		if st := a.byID[m.ID]; st != nil {
+			st.lastHeard = m.When
+			if st.rec.Lost && st.conn == nil && m.Conn != nil {
+				a.revive(st, m.Conn)
+				a.flush()
+			}
 		}
+	case *Panic:
+		panic("fault injection: sessions")
 	case *lingerExpired:
 		a.expire(m)
 		a.flush()
@@ -117,7 +127,9 @@ func (a *sessionsActor) Receive(ctx actor.Context) {
 		r.kind, r.sink = replyAck, SinkFunc(func(uint32, wire.Message) { close(done) })
 		a.flush()
 	case *committed:
-		a.pl.finished(m.p)
+		if !a.pl.finished(m.p) {
+			return
+		}
 		a.pl.recycle(m.p)
 		a.flush()
 	case *handleBlock:
@@ -146,6 +158,13 @@ func (a *sessionsActor) flush() {
 }
 
 func (a *sessionsActor) start(ctx actor.Context) {
+	if a.starts.Add(1) > 1 {
+		// A restart: what the previous incarnation submitted must be durable before the
+		// sessions are read back.
+		if err := syncWithStore(a.env, "sessions"); err != nil {
+			panic(err)
+		}
+	}
 	a.byID = make(map[uint64]*sessionState)
 	a.byClient = make(map[string]*sessionState)
 	a.pl = newPipeline(a.env.Committer, a.env.System.Root, ctx.Self())
@@ -201,6 +220,17 @@ func (a *sessionsActor) open(m *OpenSession) {
 	}
 	a.pl.batch().PutSession(&st.rec)
 	a.opened = append(a.opened, openWaiter{m.Reply, SessionOpened{ID: id}})
+}
+
+// revive re-attaches a session that this registry took for lost while its product was in
+// fact connected: after a restart of the registry (a panic), every session starts out lost,
+// and the next heartbeat of each connected product brings it back before its linger ends.
+func (a *sessionsActor) revive(st *sessionState, conn ConnCloser) {
+	st.conn = conn
+	st.epoch++ // the pending linger no longer applies
+	st.rec.Lost, st.rec.LastSeen = false, a.env.Now().UnixNano()
+	a.pl.batch().PutSession(&st.rec)
+	a.env.Log.Info("product session re-attached", zap.Uint64("session", st.rec.ID), zap.String("host", st.rec.Host))
 }
 
 func (a *sessionsActor) closed(ctx actor.Context, m *SessionClosed) {

@@ -166,3 +166,35 @@ func TestFeatureActorPanicRestartsFromPersistedState(t *testing.T) {
 		t.Fatalf("the other feature noticed the panic: %v", err)
 	}
 }
+
+// A panic in the sessions registry restarts it from Pebble; the products that are still
+// connected are re-attached by their next heartbeat, before their linger could release
+// anything they hold.
+func TestSessionsRegistryPanicKeepsConnectedProducts(t *testing.T) {
+	f := newFixture(t)
+	f.issue("x.lic", license.LineSpec{Feature: "XDT_PLT_CCS", Count: 2})
+	s := f.start("-test-fault-injection", "-heartbeat", "200ms", "-linger", "1500ms")
+	c, err := wire.Dial(ctx(t), []string{s.Addr()}, wire.ClientOptions{ClientID: "kept", Product: "XDT", Host: "kept-ddc", Heartbeat: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	g := grant(t, c, "XDT_PLT_CCS", "kept-device", 20240101)
+	if err := c.Admin(ctx(t), adminToken(t, f), "fault.panic", map[string]string{"actor": "sessions"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second) // twice the linger: a session left for lost would be released by now
+	fs := featureStatus(t, c, "XDT_PLT_CCS")
+	if fs.InUse != 1 || len(fs.Checkouts) != 1 || fs.Checkouts[0].Handle != g.Handle {
+		t.Fatalf("after the registry restarted: %+v, want handle %d still held", fs, g.Handle)
+	}
+	st, err := c.Status(ctx(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ss := range st.Sessions {
+		if ss.Host == "kept-ddc" && ss.Lost {
+			t.Fatalf("the connected product is still counted lost: %+v", ss)
+		}
+	}
+}

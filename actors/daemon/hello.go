@@ -25,7 +25,12 @@ func (c *conn) hello(reqID uint32, h *wire.Hello) {
 	}
 	reply := make(chan actors.SessionOpened, 1)
 	c.d.engine.Send(c.d.engine.Sessions(), &actors.OpenSession{Hello: *h, Conn: c, Remote: c.nc.RemoteAddr().String(), Reply: reply})
-	opened := <-reply
+	var opened actors.SessionOpened
+	select {
+	case opened = <-reply:
+	case <-time.After(30 * time.Second):
+		opened.Err = wire.Errorf(wire.CodeInternal, "the session registry did not answer; retry the hello")
+	}
 	if opened.Err != nil {
 		c.deny(reqID, asWireError(opened.Err))
 		return

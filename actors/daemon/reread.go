@@ -174,8 +174,12 @@ func (d *Daemon) adminOp(op string, args []byte) (any, error) {
 		if !d.cfg.FaultInjection {
 			return nil, wire.Errorf(wire.CodeDisabled, "fault injection is a test hook: start licd with -test-fault-injection")
 		}
-		var a struct{ Feature string }
+		var a struct{ Feature, Actor string }
 		_ = json.Unmarshal(args, &a)
+		if a.Actor == "sessions" {
+			d.engine.Send(d.engine.Sessions(), &actors.Panic{})
+			return map[string]string{"status": "panic sent to the sessions registry"}, nil
+		}
 		r := d.engine.Routes().ByName(a.Feature)
 		if r == nil {
 			return nil, d.engine.Unavailable(a.Feature)
