@@ -176,13 +176,15 @@ func (c *conn) dispatch(f wire.Frame) error {
 		if err := f.Decode(&m); err != nil {
 			return err
 		}
-		go c.query(f.ReqID, m)
+		c.d.conns.Add(1) // shutdown waits for it like for a connection
+		go func() { defer c.d.conns.Done(); c.query(f.ReqID, m) }()
 	case wire.TypeAdmin:
 		var m wire.Admin
 		if err := f.Decode(&m); err != nil {
 			return err
 		}
-		go c.admin(f.ReqID, m)
+		c.d.conns.Add(1)
+		go func() { defer c.d.conns.Done(); c.admin(f.ReqID, m) }()
 	case wire.TypeGoodbye:
 		if c.session != 0 {
 			done := make(chan struct{})

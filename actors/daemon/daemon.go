@@ -44,6 +44,7 @@ type Daemon struct {
 	rereadMu   sync.Mutex
 	lastReread ReadReport
 	stopWatch  chan struct{}
+	watchDone  chan struct{}
 
 	shutdownOnce sync.Once
 	done         chan struct{}
@@ -65,7 +66,7 @@ func Start(cfg Config) (d *Daemon, err error) {
 	if cfg.MaxFrame <= 0 {
 		cfg.MaxFrame = 1 << 20
 	}
-	d = &Daemon{cfg: cfg, log: cfg.Logger, now: cfg.Now, live: map[*conn]struct{}{}, done: make(chan struct{}), stopWatch: make(chan struct{})}
+	d = &Daemon{cfg: cfg, log: cfg.Logger, now: cfg.Now, live: map[*conn]struct{}{}, done: make(chan struct{}), stopWatch: make(chan struct{}), watchDone: make(chan struct{})}
 	var cleanups []func()
 	defer func() {
 		if err != nil {
@@ -204,6 +205,7 @@ func (d *Daemon) Shutdown() {
 	d.shutdownOnce.Do(func() {
 		d.debug.Info(d.now(), "licd shutting down")
 		close(d.stopWatch)
+		<-d.watchDone // a reread in progress finishes before the engine stops
 		_ = d.lm.Close()
 		_ = d.vd.Close()
 		d.accepts.Wait()

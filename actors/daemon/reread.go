@@ -90,6 +90,7 @@ func (d *Daemon) Reread() (ReadReport, error) {
 // the START date but there are not visible in your License Server inventory until the
 // actual START date"), and one past its expiry leaves it.
 func (d *Daemon) watchLicenseDir() {
+	defer close(d.watchDone)
 	last := d.dirFingerprint()
 	t := time.NewTicker(d.cfg.watchInterval())
 	defer t.Stop()
