@@ -280,10 +280,10 @@ func TestGoodbyeReleasesAtOnce(t *testing.T) {
 func TestHeartbeatingProductStays(t *testing.T) {
 	f := newFixture(t)
 	f.issue("ccs.lic", license.LineSpec{Feature: "XDT_PLT_CCS", Count: 5})
-	s := f.start("-heartbeat", "100ms")
+	s := f.start("-heartbeat", "200ms")
 	c := dial(t, s, "XDT")
 	g := grant(t, c, "XDT_PLT_CCS", "idle", 20240101)
-	time.Sleep(time.Second) // ten heartbeat intervals of silence from the caller's side
+	time.Sleep(2 * time.Second) // ten heartbeat intervals of silence from the caller's side
 	st, err := c.Status(ctx(t), "")
 	if err != nil {
 		t.Fatal(err)
