@@ -26,6 +26,20 @@ type EngineConfig struct {
 	Heartbeat time.Duration
 	// OptimizeTick is how often the optimizer looks for user/device features that are due.
 	OptimizeTick time.Duration
+	// IdleLinger is the linger of a lost session that never checked out more than its
+	// start-up license: it holds nothing a product would reconcile, so its start-up license
+	// goes back sooner than Linger (issue 9: hellos must not drain the start-up pool).
+	IdleLinger time.Duration
+	// CachingWindow is how long a released session is remembered so that its product, back
+	// from License caching mode, may still reconcile ("License caching mode": 30 days).
+	CachingWindow time.Duration
+	// MaxSessionsPerAddr bounds the product sessions (connected or lingering) from one
+	// network address; 0 means no bound. Loopback addresses are exempt unless the daemon
+	// says otherwise (OpenSession.Limit).
+	MaxSessionsPerAddr int
+	// Used lists the sessions found holding licenses beyond their start-up license when the
+	// store was opened (storage.SweepGrants): they keep the full linger after a restart.
+	Used map[uint64]bool
 }
 
 // Engine assembles the actors of one licd: the supervisor and its feature actors, the
@@ -58,13 +72,19 @@ func NewEngine(env *Env, cfg EngineConfig) *Engine {
 	if cfg.OptimizeTick <= 0 {
 		cfg.OptimizeTick = time.Second
 	}
+	if cfg.IdleLinger <= 0 || cfg.IdleLinger > cfg.Linger {
+		cfg.IdleLinger = min(time.Minute, cfg.Linger)
+	}
+	if cfg.CachingWindow <= 0 {
+		cfg.CachingWindow = 30 * 24 * time.Hour
+	}
 	e := &Engine{env: env, cfg: cfg}
 	e.routes.Store(newRoutes(nil))
 	empty := map[string]*wire.Error{}
 	e.missing.Store(&empty)
 	root := env.System.Root
 	e.sup = root.Spawn(newSupervisorProps())
-	e.sessions = root.Spawn(newSessionsProps(env, e, cfg.Linger))
+	e.sessions = root.Spawn(newSessionsProps(env, e, cfg))
 	e.optimizer = e.spawn(newOptimizerProps(env, e, cfg.OptimizeTick), "optimizer")
 	return e
 }
@@ -105,11 +125,13 @@ func (e *Engine) spawn(props *actor.Props, name string) *actor.PID {
 // Send delivers a message to an actor from outside the actor system.
 func (e *Engine) Send(pid *actor.PID, msg interface{}) { e.env.System.Root.Send(pid, msg) }
 
-// Broadcast sends a message to every feature actor.
-func (e *Engine) Broadcast(msg interface{}) {
-	for _, r := range e.Routes().All() {
+// Broadcast sends a message to every feature actor and returns how many it reached.
+func (e *Engine) Broadcast(msg interface{}) int {
+	all := e.Routes().All()
+	for _, r := range all {
 		e.env.System.Root.Send(r.PID, msg)
 	}
+	return len(all)
 }
 
 // StartProduct spawns the product actor of a connection whose hello succeeded.

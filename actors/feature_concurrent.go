@@ -87,7 +87,7 @@ func (a *concurrentActor) Receive(ctx actor.Context) {
 		a.pl.recycle(m.p)
 		a.pl.flush()
 	case *CheckinDeviceRequest:
-		handles := a.core.CheckinDevice(m.Device)
+		handles := a.core.CheckinDeviceOf(m.Device, m.Session)
 		for _, h := range handles {
 			a.pl.batch().DeleteGrant(h)
 		}
@@ -98,6 +98,7 @@ func (a *concurrentActor) Receive(ctx actor.Context) {
 		for _, h := range a.core.ReleaseSession(m.Session) {
 			a.pl.batch().DeleteGrant(h)
 		}
+		ackRelease(&a.pl, m)
 		a.pl.flush()
 	case *ReleaseSessionExcept:
 		for _, h := range a.core.ReleaseSessionExcept(m.Session, m.Keep, m.Before) {
@@ -220,12 +221,15 @@ func (a *concurrentActor) deny(m *CheckoutRequest, e *wire.Error, now time.Time)
 
 func (a *concurrentActor) checkin(m *CheckinRequest) {
 	h, known := a.core.Holder(m.Handle)
-	if ok, _ := a.core.Checkin(m.Handle); !ok || !known {
-		r := a.pl.addReply()
-		r.sink, r.reqID, r.kind = m.Sink, m.ReqID, replyDenial
-		r.denial = wire.Denial{Code: wire.CodeUnknownHandle, Detail: fmt.Sprintf("handle %d is not held in %s", m.Handle, a.spec.Name)}
+	if !known {
+		denyCheckin(&a.pl, m, wire.CodeUnknownHandle, fmt.Sprintf("handle %d is not held in %s", m.Handle, a.spec.Name))
 		return
 	}
+	if h.Session != m.Session {
+		denyCheckin(&a.pl, m, wire.CodeNotHolder, fmt.Sprintf("handle %d of %s belongs to another product session; nothing was released", m.Handle, a.spec.Name))
+		return
+	}
+	a.core.Checkin(m.Handle)
 	a.pl.batch().DeleteGrant(m.Handle)
 	r := a.pl.addReply()
 	r.sink, r.reqID, r.kind, r.ack = m.Sink, m.ReqID, replyAck, wire.Ack{Released: 1}

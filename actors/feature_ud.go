@@ -139,7 +139,7 @@ func (a *udActor) Receive(ctx actor.Context) {
 	case *CheckinDeviceRequest:
 		n := 0
 		for h, hold := range a.held {
-			if hold.device == m.Device {
+			if hold.device == m.Device && hold.session == m.Session {
 				a.disconnect(h, hold)
 				n++
 			}
@@ -153,6 +153,7 @@ func (a *udActor) Receive(ctx actor.Context) {
 				a.disconnect(h, hold)
 			}
 		}
+		ackRelease(&a.pl, m)
 		a.afterChange()
 	case *ReleaseSessionExcept:
 		for h, hold := range a.held {
@@ -403,15 +404,17 @@ func (a *udActor) putEdge(e *userdevice.Edge) {
 
 func (a *udActor) checkin(m *CheckinRequest) {
 	hold, ok := a.held[m.Handle]
-	r := a.pl.addReply()
-	r.sink, r.reqID = m.Sink, m.ReqID
 	if !ok {
-		r.kind = replyDenial
-		r.denial = wire.Denial{Code: wire.CodeUnknownHandle, Detail: fmt.Sprintf("handle %d is not held in %s", m.Handle, a.spec.Name)}
+		denyCheckin(&a.pl, m, wire.CodeUnknownHandle, fmt.Sprintf("handle %d is not held in %s", m.Handle, a.spec.Name))
+		return
+	}
+	if hold.session != m.Session {
+		denyCheckin(&a.pl, m, wire.CodeNotHolder, fmt.Sprintf("handle %d of %s belongs to another product session; nothing was released", m.Handle, a.spec.Name))
 		return
 	}
 	a.disconnect(m.Handle, hold)
-	r.kind, r.ack = replyAck, wire.Ack{Released: 1}
+	r := a.pl.addReply()
+	r.sink, r.reqID, r.kind, r.ack = m.Sink, m.ReqID, replyAck, wire.Ack{Released: 1}
 }
 
 // disconnect closes one connection: its lease starts running out when it was the pair's

@@ -25,21 +25,30 @@ type CheckoutRequest struct {
 }
 
 // CheckinRequest returns one handle; the reply is a *wire.Ack after the release is durable.
+// Only the session that holds the handle may return it: any other gets CodeNotHolder and
+// nothing is released.
 type CheckinRequest struct {
-	Handle uint64
-	ReqID  uint32
-	Sink   Sink
+	Handle  uint64
+	Session uint64
+	ReqID   uint32
+	Sink    Sink
 }
 
-// CheckinDeviceRequest returns every handle a device holds in the feature.
+// CheckinDeviceRequest returns every handle the session's device holds in the feature.
 type CheckinDeviceRequest struct {
-	Device string
-	ReqID  uint32
-	Sink   Sink
+	Device  string
+	Session uint64
+	ReqID   uint32
+	Sink    Sink
 }
 
-// ReleaseSession drops every handle of a product session whose linger ran out.
-type ReleaseSession struct{ Session uint64 }
+// ReleaseSession drops every handle of a product session that ended (goodbye, or a linger
+// that ran out). When Ack is set, each feature answers it with a *wire.Ack once its
+// releases are durable (or a *wire.Denial if they could not be made so).
+type ReleaseSession struct {
+	Session uint64
+	Ack     Sink
+}
 
 // ReleaseSessionExcept ends what a reconciling product no longer states: the session's
 // handles taken before Before that are not in Keep.

@@ -148,3 +148,21 @@ func (pl *pipeline) recycle(p *pending) {
 	p.reset()
 	pl.spare = append(pl.spare, p)
 }
+
+// denyCheckin queues a check-in's denial behind the batch in progress, so that it leaves in
+// order with the replies before it.
+func denyCheckin(pl *pipeline, m *CheckinRequest, code wire.Code, detail string) {
+	r := pl.addReply()
+	r.sink, r.reqID, r.kind = m.Sink, m.ReqID, replyDenial
+	r.denial = wire.Denial{Code: code, Detail: detail}
+}
+
+// ackRelease answers a ReleaseSession that asked for it once the releases just queued are
+// durable (a goodbye is acknowledged only then).
+func ackRelease(pl *pipeline, m *ReleaseSession) {
+	if m.Ack == nil {
+		return
+	}
+	r := pl.addReply()
+	r.sink, r.kind = m.Ack, replyAck
+}

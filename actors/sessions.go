@@ -1,6 +1,9 @@
 package actors
 
 import (
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -19,17 +22,24 @@ import (
 // OpenSession registers a product's start-up checkout (hello). The reply arrives on Reply
 // once the session record is durable.
 type OpenSession struct {
-	Hello  wire.Hello
-	Conn   ConnCloser
-	Remote string
-	Reply  chan<- SessionOpened
+	Hello wire.Hello
+	Conn  ConnCloser
+	// Addr is the product's IP address; Limit says whether MaxSessionsPerAddr applies to it.
+	Addr  string
+	Limit bool
+	Reply chan<- SessionOpened
 }
 
 // SessionOpened answers OpenSession.
 type SessionOpened struct {
-	ID      uint64
-	Adopted bool // a lost session of the same ClientID was taken over: its handles are still held
-	Err     error
+	ID uint64
+	// Adopted: the hello carried the token of a session this registry knows, which it took
+	// over with every handle still held (or, for a session released after its linger, with
+	// the right to reconcile what the product cached).
+	Adopted bool
+	// Token is the session token the product must present to adopt the session later.
+	Token []byte
+	Err   error
 }
 
 // SessionClosed reports that a product's connection ended (or was closed as lost).
@@ -45,11 +55,16 @@ type SessionHeard struct {
 	Conn ConnCloser
 }
 
+// SessionUsed reports that a session checked out more than its start-up license: it keeps
+// the full linger when its product is lost.
+type SessionUsed struct{ ID uint64 }
+
 // SessionGoodbye ends a session cleanly ("Goodbye"): everything it holds is released now.
-// Done is closed once the session's record is gone from the store.
+// Done receives nil once every feature's releases and the session's removal are durable,
+// or the error that kept them from being so.
 type SessionGoodbye struct {
 	ID   uint64
-	Done chan<- struct{}
+	Done chan<- error
 }
 
 // SessionsStatus asks for the registry (answered with Respond: []wire.SessionStatus).
@@ -63,6 +78,8 @@ type lingerExpired struct {
 	epoch int
 }
 
+type pruneKnown struct{}
+
 type sessionState struct {
 	rec       storage.Session
 	conn      ConnCloser
@@ -70,17 +87,23 @@ type sessionState struct {
 	lastHeard time.Time
 }
 
+// maxKnown bounds the released sessions remembered for the caching window; past it, a
+// released session is forgotten at once (its product then reconciles nothing).
+const maxKnown = 100_000
+
 type sessionsActor struct {
-	starts   *atomic.Int32 // incarnations of the registry (shared by the producer)
-	env      *Env
-	engine   *Engine
-	linger   time.Duration
-	byID     map[uint64]*sessionState
-	byClient map[string]*sessionState
-	ids      handleAlloc
-	pl       pipeline
-	rec      storage.Session
-	opened   []openWaiter
+	starts  *atomic.Int32 // incarnations of the registry (shared by the producer)
+	env     *Env
+	engine  *Engine
+	cfg     EngineConfig
+	byID    map[uint64]*sessionState   // connected and lingering sessions
+	byToken map[[32]byte]*sessionState // those with a token, and released ones (known)
+	perAddr map[string]int             // connected and lingering sessions per address
+	known   int                        // released sessions remembered
+	ids     handleAlloc
+	pl      pipeline
+	rec     storage.Session
+	opened  []openWaiter
 }
 
 type openWaiter struct {
@@ -88,10 +111,10 @@ type openWaiter struct {
 	msg   SessionOpened
 }
 
-func newSessionsProps(env *Env, e *Engine, linger time.Duration) *actor.Props {
+func newSessionsProps(env *Env, e *Engine, cfg EngineConfig) *actor.Props {
 	starts := new(atomic.Int32)
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &sessionsActor{starts: starts, env: env, engine: e, linger: linger}
+		return &sessionsActor{starts: starts, env: env, engine: e, cfg: cfg}
 	}, actor.WithSupervisor(restartAlways()))
 }
 
@@ -113,18 +136,23 @@ func (a *sessionsActor) Receive(ctx actor.Context) {
 				a.flush()
 			}
 		}
+	case *SessionUsed:
+		if st := a.byID[m.ID]; st != nil && !st.rec.Used {
+			st.rec.Used = true
+			a.pl.batch().PutSession(&st.rec)
+			a.flush()
+		}
 	case *Panic:
 		panic("fault injection: sessions")
 	case *lingerExpired:
 		a.expire(m)
 		a.flush()
+	case *pruneKnown:
+		a.prune()
+		a.flush()
+		a.armPrune(ctx.Self())
 	case *SessionGoodbye:
-		if st := a.byID[m.ID]; st != nil {
-			a.release(st)
-		}
-		r := a.pl.addReply()
-		done := m.Done
-		r.kind, r.sink = replyAck, SinkFunc(func(uint32, wire.Message) { close(done) })
+		a.goodbye(m)
 		a.flush()
 	case *committed:
 		if !a.pl.finished(m.p) {
@@ -148,8 +176,11 @@ func (a *sessionsActor) flush() {
 		a.opened = nil
 		r := a.pl.addReply()
 		r.kind = replyAck
-		r.sink = SinkFunc(func(uint32, wire.Message) {
+		r.sink = SinkFunc(func(_ uint32, m wire.Message) {
 			for _, w := range waiters {
+				if d, ok := m.(*wire.Denial); ok {
+					w.msg = SessionOpened{Err: &wire.Error{Code: d.Code, Detail: d.Detail}}
+				}
 				w.reply <- w.msg
 			}
 		})
@@ -166,7 +197,9 @@ func (a *sessionsActor) start(ctx actor.Context) {
 		}
 	}
 	a.byID = make(map[uint64]*sessionState)
-	a.byClient = make(map[string]*sessionState)
+	a.byToken = make(map[[32]byte]*sessionState)
+	a.perAddr = make(map[string]int)
+	a.known = 0
 	a.pl = newPipeline(a.env.Committer, a.env.System.Root, ctx.Self())
 	if err := a.ids.init(a.env, 0, "session"); err != nil {
 		panic(err)
@@ -176,33 +209,46 @@ func (a *sessionsActor) start(ctx actor.Context) {
 	// now, and their linger starts again from this start.
 	err := a.env.Store.ForEachSession(func(s *storage.Session) error {
 		st := &sessionState{rec: *s}
+		if key, ok := tokenKeyOf(st.rec.TokenHash); ok {
+			a.byToken[key] = st
+		}
+		if st.rec.Released {
+			a.known++
+			return nil
+		}
+		if a.cfg.Used[st.rec.ID] {
+			st.rec.Used = true
+		}
 		st.rec.Lost = true
 		st.rec.LastSeen = now.UnixNano()
 		a.byID[s.ID] = st
-		if s.ClientID != "" {
-			a.byClient[s.ClientID] = st
-		}
+		a.perAddr[st.rec.Addr]++
 		a.armLinger(ctx.Self(), st)
 		return nil
 	})
 	if err != nil {
 		panic(err)
 	}
+	a.prune()
+	a.armPrune(ctx.Self())
 }
 
 func (a *sessionsActor) open(m *OpenSession) {
 	now := a.env.Now()
 	h := &m.Hello
-	if st := a.byClient[h.ClientID]; h.ClientID != "" && st != nil {
-		// The same product server again: it takes its session over, with every handle.
-		if st.conn != nil && st.conn != m.Conn {
-			_ = st.conn.Close()
+	if len(h.SessionToken) > 0 {
+		if st := a.byToken[tokenKey(h.SessionToken)]; st != nil && st.rec.ClientID == h.ClientID {
+			a.adopt(st, m, now)
+			return
 		}
-		st.conn, st.epoch, st.lastHeard = m.Conn, st.epoch+1, now
-		st.rec.Lost, st.rec.LastSeen = false, now.UnixNano()
-		st.rec.Product, st.rec.Host, st.rec.Edition, st.rec.Model, st.rec.VersionDate = h.Product, h.Host, h.Edition, h.Model, h.VersionDate
-		a.pl.batch().PutSession(&st.rec)
-		a.opened = append(a.opened, openWaiter{m.Reply, SessionOpened{ID: st.rec.ID, Adopted: true}})
+		// Not ours to adopt (forgotten after the caching window, or never issued): the
+		// product gets a new session and reconciles nothing.
+		a.env.Log.Info("hello with an unknown session token; opening a new session", zap.String("client_id", h.ClientID), zap.String("addr", m.Addr))
+	}
+	if m.Limit && a.cfg.MaxSessionsPerAddr > 0 && a.perAddr[m.Addr] >= a.cfg.MaxSessionsPerAddr {
+		m.Reply <- SessionOpened{Err: wire.Errorf(wire.CodeTooManySessions, fmt.Sprintf(
+			"%s already has %d product sessions (connected or lingering), the most one address may have; end unused ones with goodbye or raise -max-sessions-per-addr",
+			m.Addr, a.perAddr[m.Addr]))}
 		return
 	}
 	id, ok := a.ids.take(a.env, a.pl.self)
@@ -210,16 +256,43 @@ func (a *sessionsActor) open(m *OpenSession) {
 		m.Reply <- SessionOpened{Err: wire.Errorf(wire.CodeInternal, "no session ids available yet; retry")}
 		return
 	}
+	token := make([]byte, 16)
+	if _, err := rand.Read(token); err != nil {
+		m.Reply <- SessionOpened{Err: wire.Errorf(wire.CodeInternal, "no randomness for a session token; retry")}
+		return
+	}
+	sum := sha256.Sum256(token)
 	st := &sessionState{conn: m.Conn, lastHeard: now, rec: storage.Session{
 		ID: id, ClientID: h.ClientID, Product: h.Product, Host: h.Host, Edition: h.Edition,
 		Model: h.Model, VersionDate: h.VersionDate, Connected: now.UnixNano(), LastSeen: now.UnixNano(),
+		TokenHash: sum[:], Addr: m.Addr,
 	}}
 	a.byID[id] = st
-	if h.ClientID != "" {
-		a.byClient[h.ClientID] = st
-	}
+	a.byToken[sum] = st
+	a.perAddr[m.Addr]++
 	a.pl.batch().PutSession(&st.rec)
-	a.opened = append(a.opened, openWaiter{m.Reply, SessionOpened{ID: id}})
+	a.opened = append(a.opened, openWaiter{m.Reply, SessionOpened{ID: id, Token: token}})
+}
+
+// adopt hands a session to the connection whose hello carried its token: the same product
+// server again, which takes its session over with every handle (or, if its linger ran out,
+// with the right to reconcile what it cached).
+func (a *sessionsActor) adopt(st *sessionState, m *OpenSession, now time.Time) {
+	h := &m.Hello
+	if st.conn != nil && st.conn != m.Conn {
+		_ = st.conn.Close()
+	}
+	if st.rec.Released {
+		st.rec.Released, st.rec.Used = false, true
+		a.known--
+		a.byID[st.rec.ID] = st
+		a.perAddr[st.rec.Addr]++
+	}
+	st.conn, st.epoch, st.lastHeard = m.Conn, st.epoch+1, now
+	st.rec.Lost, st.rec.LastSeen = false, now.UnixNano()
+	st.rec.Product, st.rec.Host, st.rec.Edition, st.rec.Model, st.rec.VersionDate = h.Product, h.Host, h.Edition, h.Model, h.VersionDate
+	a.pl.batch().PutSession(&st.rec)
+	a.opened = append(a.opened, openWaiter{m.Reply, SessionOpened{ID: st.rec.ID, Adopted: true, Token: h.SessionToken}})
 }
 
 // revive re-attaches a session that this registry took for lost while its product was in
@@ -243,14 +316,29 @@ func (a *sessionsActor) closed(ctx actor.Context, m *SessionClosed) {
 	st.epoch++
 	st.rec.Lost, st.rec.LastSeen = true, now.UnixNano()
 	a.pl.batch().PutSession(&st.rec)
-	a.env.Log.Info("product lost", zap.Uint64("session", st.rec.ID), zap.String("host", st.rec.Host), zap.Duration("linger", a.linger))
+	a.env.Log.Info("product lost", zap.Uint64("session", st.rec.ID), zap.String("host", st.rec.Host), zap.Duration("linger", a.lingerOf(st)))
 	a.armLinger(ctx.Self(), st)
+}
+
+// lingerOf is how long a lost session keeps its licenses: the full linger when it holds
+// something its product may reconcile, the short IdleLinger when all it ever had was its
+// start-up license.
+func (a *sessionsActor) lingerOf(st *sessionState) time.Duration {
+	if st.rec.Used {
+		return a.cfg.Linger
+	}
+	return a.cfg.IdleLinger
 }
 
 func (a *sessionsActor) armLinger(self *actor.PID, st *sessionState) {
 	msg := &lingerExpired{id: st.rec.ID, epoch: st.epoch}
 	root := a.env.System.Root
-	time.AfterFunc(a.linger, func() { root.Send(self, msg) })
+	time.AfterFunc(a.lingerOf(st), func() { root.Send(self, msg) })
+}
+
+func (a *sessionsActor) armPrune(self *actor.PID) {
+	root := a.env.System.Root
+	time.AfterFunc(time.Hour, func() { root.Send(self, &pruneKnown{}) })
 }
 
 func (a *sessionsActor) expire(m *lingerExpired) {
@@ -258,19 +346,101 @@ func (a *sessionsActor) expire(m *lingerExpired) {
 	if st == nil || st.epoch != m.epoch || !st.rec.Lost {
 		return
 	}
-	a.release(st)
+	a.release(st, nil)
+	if st.rec.Used && len(st.rec.TokenHash) > 0 && a.known < maxKnown {
+		// Remembered for the caching window: the product may come back and reconcile.
+		st.rec.Released = true
+		a.known++
+		a.pl.batch().PutSession(&st.rec)
+	} else {
+		a.forget(st)
+	}
 	a.env.Log.Info("lost product released", zap.Uint64("session", m.id), zap.String("host", st.rec.Host))
 }
 
-// release ends a session: every feature releases what it held, and the record goes.
-func (a *sessionsActor) release(st *sessionState) {
-	a.engine.Broadcast(&ReleaseSession{Session: st.rec.ID})
+// goodbye ends a session at its product's request. Done hears once every feature has
+// made its releases durable and the record is gone: only then is the goodbye acknowledged,
+// so a kill -9 after the acknowledgement cannot bring the licenses back.
+func (a *sessionsActor) goodbye(m *SessionGoodbye) {
+	wait := &releaseWait{done: m.Done}
+	wait.left.Store(1) // the session record's own batch
+	if st := a.byID[m.ID]; st != nil {
+		a.release(st, wait)
+		a.forget(st)
+	}
+	r := a.pl.addReply()
+	r.kind, r.sink = replyAck, wait
+}
+
+// release ends a session's holdings: every feature releases what it held, and answers wait
+// (when set) once that is durable.
+func (a *sessionsActor) release(st *sessionState, wait *releaseWait) {
+	msg := &ReleaseSession{Session: st.rec.ID}
+	features := a.engine.Routes().All()
+	if wait != nil {
+		wait.left.Add(int32(len(features))) // before any feature can answer
+		msg.Ack = wait
+	}
+	for _, r := range features {
+		a.env.System.Root.Send(r.PID, msg)
+	}
 	st.epoch++ // a pending linger timer no longer applies
 	delete(a.byID, st.rec.ID)
-	if a.byClient[st.rec.ClientID] == st {
-		delete(a.byClient, st.rec.ClientID)
+	if n := a.perAddr[st.rec.Addr] - 1; n > 0 {
+		a.perAddr[st.rec.Addr] = n
+	} else {
+		delete(a.perAddr, st.rec.Addr)
+	}
+}
+
+// forget removes a session's record for good.
+func (a *sessionsActor) forget(st *sessionState) {
+	if key, ok := tokenKeyOf(st.rec.TokenHash); ok && a.byToken[key] == st {
+		delete(a.byToken, key)
 	}
 	a.pl.batch().DeleteSession(st.rec.ID)
+}
+
+// prune forgets released sessions whose caching window has passed.
+func (a *sessionsActor) prune() {
+	cutoff := a.env.Now().Add(-a.cfg.CachingWindow).UnixNano()
+	for _, st := range a.byToken {
+		if st.rec.Released && st.rec.LastSeen < cutoff {
+			a.known--
+			a.forget(st)
+		}
+	}
+}
+
+func tokenKey(token []byte) [32]byte { return sha256.Sum256(token) }
+
+func tokenKeyOf(hash []byte) (k [32]byte, ok bool) {
+	if len(hash) != len(k) {
+		return k, false
+	}
+	copy(k[:], hash)
+	return k, true
+}
+
+// releaseWait counts the acknowledgements a goodbye waits for and reports the first
+// failure, or nil once all have arrived.
+type releaseWait struct {
+	left   atomic.Int32
+	failed atomic.Pointer[wire.Error]
+	done   chan<- error
+}
+
+func (w *releaseWait) Reply(_ uint32, m wire.Message) {
+	if d, ok := m.(*wire.Denial); ok {
+		w.failed.CompareAndSwap(nil, &wire.Error{Code: d.Code, Detail: d.Detail})
+	}
+	if w.left.Add(-1) == 0 {
+		if e := w.failed.Load(); e != nil {
+			w.done <- e
+		} else {
+			w.done <- nil
+		}
+	}
 }
 
 func (a *sessionsActor) status() []wire.SessionStatus {

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 )
@@ -23,6 +24,18 @@ type Session struct {
 	VersionDate                             uint32
 	Connected, LastSeen                     int64 // unix nanos
 	Lost                                    bool  // heartbeats stopped; kept for reconciliation
+	// Used: the product checked out more than its start-up license on this session. A
+	// session that never did is released soon after its connection ends (IdleLinger).
+	Used bool
+	// Released: the linger ran out and every license was released, but the product may
+	// still come back from License caching mode within the caching window and reconcile
+	// ("License caching mode"); the record then only remembers who it was.
+	Released bool
+	// TokenHash is SHA-256 of the session token handed to the product at its first hello:
+	// only a hello carrying the token adopts the session. Empty in records of older licd.
+	TokenHash []byte
+	// Addr is the product's network address (IP) when it said hello.
+	Addr string
 }
 
 // UDEdge is a user/device connection record: one user on one device for one
@@ -110,7 +123,11 @@ func (d *grantDecoder) decode(key, val []byte) (*Grant, error) {
 	return g, nil
 }
 
-const sessionLost byte = 1 << 0
+const (
+	sessionLost     byte = 1 << 0
+	sessionUsed     byte = 1 << 1
+	sessionReleased byte = 1 << 2
+)
 
 func encodeSession(dst []byte, s *Session) []byte {
 	dst = append(dst, formatV1)
@@ -126,7 +143,15 @@ func encodeSession(dst []byte, s *Session) []byte {
 	if s.Lost {
 		flags |= sessionLost
 	}
-	return append(dst, flags)
+	if s.Used {
+		flags |= sessionUsed
+	}
+	if s.Released {
+		flags |= sessionReleased
+	}
+	dst = append(dst, flags)
+	dst = appendString(dst, string(s.TokenHash))
+	return appendString(dst, s.Addr)
 }
 
 type sessionDecoder struct {
@@ -150,7 +175,15 @@ func (d *sessionDecoder) decode(key, val []byte) (*Session, error) {
 	s.VersionDate = uint32(r.uvarint())
 	s.Connected = r.varint()
 	s.LastSeen = r.varint()
-	s.Lost = r.byte1()&sessionLost != 0
+	flags := r.byte1()
+	s.Lost, s.Used, s.Released = flags&sessionLost != 0, flags&sessionUsed != 0, flags&sessionReleased != 0
+	s.TokenHash, s.Addr = nil, ""
+	if r.err == nil && len(r.b) > 0 { // fields appended after the flags; older records end here
+		if h := r.bytes(); len(h) > 0 {
+			s.TokenHash = bytes.Clone(h) // callers keep copies of the record
+		}
+		s.Addr = string(r.bytes())
+	}
 	if r.err != nil {
 		return nil, decodeErr("session", key, r.err)
 	}

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,6 +38,13 @@ type ClientOptions struct {
 	ReconnectMin   time.Duration // first reconnect delay; default 1s, doubling per failure
 	ReconnectMax   time.Duration // longest reconnect delay; default 1 minute
 	MaxFrame       int           // largest frame sent or accepted; default DefaultMaxFrame
+
+	// Credential is the product's shared secret, for a server that authenticates products
+	// (PROTOCOL.md "Product authentication"); nil when it does not.
+	Credential []byte
+	// TLS, when set, wraps every connection in TLS (PROTOCOL.md "TLS"): set RootCAs to trust
+	// the server's certificate and Certificates for mutual TLS.
+	TLS *tls.Config
 }
 
 func (o *ClientOptions) setDefaults() error {

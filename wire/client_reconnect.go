@@ -42,6 +42,9 @@ func (c *Client) connectTo(ctx context.Context, addr string) error {
 	if err != nil {
 		return err
 	}
+	if nc, err = wrapTLS(ctx, nc, addr, c.opt.TLS, c.opt.DialTimeout); err != nil {
+		return err
+	}
 	v, err := ClientHandshake(nc, time.Now().Add(c.opt.DialTimeout))
 	if err != nil {
 		_ = nc.Close()
@@ -55,7 +58,13 @@ func (c *Client) connectTo(ctx context.Context, addr string) error {
 	hello := Hello{
 		ClientID: c.opt.ClientID, Product: c.opt.Product, Host: c.opt.Host, Edition: c.opt.Edition,
 		Model: c.opt.Model, VersionDate: c.opt.VersionDate, HeartbeatSeconds: uint32((c.opt.Heartbeat + time.Second - 1) / time.Second),
+		Credential: c.opt.Credential,
 	}
+	c.hmu.Lock()
+	// A reconnect presents the token of the session it had, so that it adopts that
+	// session (and its licenses) and may reconcile; no one else can.
+	hello.SessionToken = c.session.SessionToken
+	c.hmu.Unlock()
 	var ok HelloOK
 	if err := c.roundTrip(ctx, cn, &hello, &ok); err != nil {
 		cn.close(err)

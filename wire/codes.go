@@ -39,6 +39,10 @@ const (
 	CodeDisabled                Code = -1009 // the operation is switched off in the server's settings
 	CodeBadRequest              Code = -1010 // a well-formed frame whose fields are invalid
 	CodeReserved                Code = -1011 // free licenses are all reserved for others by the options file
+	CodeNotHolder               Code = -1012 // checkin of a handle (or device) held by another product session
+	CodeReconcileRefused        Code = -1013 // a reconcile outside the reconnect of a known session, or beyond the installed count
+	CodeTooManySessions         Code = -1014 // hellos from one address too fast, or too many sessions from it
+	CodeNotAuthenticated        Code = -1015 // the product credential is missing or wrong
 )
 
 var codeText = map[Code]string{
@@ -67,6 +71,10 @@ var codeText = map[Code]string{
 	CodeDisabled:                "This operation is disabled in the license server's settings.",
 	CodeBadRequest:              "Invalid request.",
 	CodeReserved:                "All free licenses are reserved for other users or hosts by the options file.",
+	CodeNotHolder:               "This license is held by another product session; only its holder can check it in.",
+	CodeReconcileRefused:        "Reconcile refused: only a reconnecting product may state its holdings, and only up to the installed count.",
+	CodeTooManySessions:         "Too many product sessions or hellos from this address; try again later.",
+	CodeNotAuthenticated:        "Product not authenticated: the product credential is missing or wrong.",
 }
 
 // Text is the catalogue text of c.

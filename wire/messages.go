@@ -14,6 +14,13 @@ type Hello struct {
 	Model            string
 	VersionDate      uint32 // product version date, yyyymmdd
 	HeartbeatSeconds uint32 // the interval the product proposes; 0 = the server's default
+	// SessionToken is the token of the HelloOK that opened this product's session, sent when
+	// the product reconnects: only it adopts the session (and its licenses). Empty for a new
+	// session.
+	SessionToken []byte
+	// Credential is the product's shared secret when the server requires one (PROTOCOL.md
+	// "Product authentication"); empty otherwise.
+	Credential []byte
 }
 
 func (*Hello) Type() MsgType { return TypeHello }
@@ -25,7 +32,9 @@ func (m *Hello) AppendTo(b []byte) []byte {
 	b = appendString(b, m.Edition)
 	b = appendString(b, m.Model)
 	b = appendUint(b, uint64(m.VersionDate))
-	return appendUint(b, uint64(m.HeartbeatSeconds))
+	b = appendUint(b, uint64(m.HeartbeatSeconds))
+	b = appendBytes(b, m.SessionToken)
+	return appendBytes(b, m.Credential)
 }
 
 func (m *Hello) Decode(p []byte) error {
@@ -37,6 +46,8 @@ func (m *Hello) Decode(p []byte) error {
 	m.Model = d.str(m.Model)
 	m.VersionDate = d.u32()
 	m.HeartbeatSeconds = d.u32()
+	m.SessionToken = d.bytes(m.SessionToken)
+	m.Credential = d.bytes(m.Credential)
 	return d.finish()
 }
 
@@ -50,6 +61,9 @@ type HelloOK struct {
 	HeartbeatSeconds uint32 // the interval both sides use
 	StartupHandle    uint64 // the start-up license's checkout handle
 	Inventory        []InventoryItem
+	// SessionToken is a secret only this product knows: a reconnect's Hello must carry it to
+	// adopt the session. The server keeps only its hash.
+	SessionToken []byte
 }
 
 // InventoryItem is one feature as the server has it installed.
@@ -81,7 +95,7 @@ func (m *HelloOK) AppendTo(b []byte) []byte {
 		b = appendInt(b, it.Expiry)
 		b = endElement(b, at)
 	}
-	return b
+	return appendBytes(b, m.SessionToken)
 }
 
 func (m *HelloOK) Decode(p []byte) error {
@@ -103,6 +117,7 @@ func (m *HelloOK) Decode(p []byte) error {
 		it.Expiry = e.i64()
 		d.adopt(&e)
 	}
+	m.SessionToken = d.bytes(m.SessionToken)
 	return d.finish()
 }
 

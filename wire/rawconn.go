@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"time"
@@ -21,6 +22,11 @@ type RawConn struct {
 
 // DialRaw connects to addr (any form ParseAddress takes) and handshakes, within timeout.
 func DialRaw(ctx context.Context, addr string, timeout time.Duration) (*RawConn, error) {
+	return DialRawTLS(ctx, addr, timeout, nil)
+}
+
+// DialRawTLS is DialRaw over TLS when cfg is set (PROTOCOL.md "TLS").
+func DialRawTLS(ctx context.Context, addr string, timeout time.Duration, cfg *tls.Config) (*RawConn, error) {
 	hp, err := ParseAddress(addr)
 	if err != nil {
 		return nil, err
@@ -32,6 +38,9 @@ func DialRaw(ctx context.Context, addr string, timeout time.Duration) (*RawConn,
 	nc, err := d.DialContext(ctx, "tcp", hp)
 	if err != nil {
 		return nil, Errorf(CodeCannotConnect, fmt.Sprintf("cannot connect to the license server at %s: %v; check that licd runs there and that the network lets the port through", hp, err))
+	}
+	if nc, err = wrapTLS(ctx, nc, hp, cfg, timeout); err != nil {
+		return nil, err
 	}
 	rc, err := NewRawConn(nc, time.Now().Add(timeout))
 	if err != nil {

@@ -92,3 +92,19 @@ func (f *Feature) release(l *license) {
 		f.deletePool(p)
 	}
 }
+
+// CheckinDeviceOf ends the checkouts of device that session made, and returns their handles:
+// a product checks in only its own users' licenses, never another product's on the same
+// device.
+func (f *Feature) CheckinDeviceOf(device string, session uint64) []uint64 {
+	var handles []uint64
+	for h := f.sessions[session]; h != nil; {
+		next := h.snext
+		if h.lic.device == device {
+			handles = append(handles, h.handle)
+			f.drop(h)
+		}
+		h = next
+	}
+	return handles
+}

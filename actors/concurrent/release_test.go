@@ -56,3 +56,22 @@ func TestCheckinDeviceDropsEverySessionInEveryPool(t *testing.T) {
 		t.Fatalf("unknown device dropped %v", got)
 	}
 }
+
+func TestCheckinDeviceOfDropsOnlyTheCallersSession(t *testing.T) {
+	f := New("F", []PoolSpec{permanent("p", 20181201, 5)}, Config{})
+	mine := req("d", 20180101)
+	theirs := req("d", 20180101)
+	theirs.Session = 2
+	mustCheckout(t, f, mine, 1)
+	mustCheckout(t, f, theirs, 2)
+	mustCheckout(t, f, req("e", 20180101), 3)
+	if got := f.CheckinDeviceOf("d", 2); !slices.Equal(got, []uint64{2}) {
+		t.Fatalf("session 2's device checkin dropped %v, want only its own handle 2", got)
+	}
+	if _, ok := f.Holder(1); !ok {
+		t.Fatal("session 1's checkout on the same device was dropped by another session's checkin")
+	}
+	if got := f.CheckinDeviceOf("d", 9); len(got) != 0 {
+		t.Fatalf("a session holding nothing dropped %v", got)
+	}
+}

@@ -157,7 +157,7 @@ func BenchmarkCheckoutCheckinInProcess(b *testing.B) {
 		if !ok {
 			return fmt.Errorf("checkout denied")
 		}
-		e.Send(r.PID, &actors.CheckinRequest{Handle: g.Handle, Sink: sinks[i]})
+		e.Send(r.PID, &actors.CheckinRequest{Handle: g.Handle, Session: 1, Sink: sinks[i]})
 		<-replies[i]
 		return nil
 	})

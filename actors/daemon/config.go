@@ -60,6 +60,9 @@ type Config struct {
 	// WatchInterval is how often the license directory is checked for changes and the
 	// clock for START and expiry dates (default 2 s).
 	WatchInterval time.Duration
+
+	// Product is who may use the product port and how much of it (README "Security").
+	Product ProductSecurity
 }
 
 func (c *Config) watchInterval() time.Duration {

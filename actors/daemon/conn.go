@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -33,6 +34,15 @@ type conn struct {
 	recKeep map[uint64]struct{}
 	recDone bool
 	closeMu sync.Once
+
+	// A reconcile is accepted only as the first exchange after the hello (recOpen, closed
+	// by the first other request), and with holds only when the hello adopted a session
+	// this server knew (mayReconcile); recCount bounds the holds per feature by what caching
+	// mode could have granted (the installed count).
+	recOpen      bool
+	mayReconcile bool
+	recCount     map[string]int
+	used         bool // SessionUsed sent for this connection's session
 }
 
 // Close closes the socket; the reader then ends the connection. It implements
@@ -59,6 +69,16 @@ func (d *Daemon) serveConn(nc net.Conn) {
 	if tc, ok := nc.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true)
 	}
+	plainRefused := false
+	if d.productTLS != nil || d.cfg.Product.RequireTLS {
+		var err error
+		if nc, plainRefused, err = d.startTLS(nc, c.local); err != nil {
+			d.log.Debug("TLS handshake failed", zap.String("remote", c.nc.RemoteAddr().String()), zap.Error(err))
+			_ = c.Close()
+			return
+		}
+		c.nc = nc
+	}
 	if _, err := wire.ServerHandshake(nc, time.Now().Add(10*time.Second)); err != nil {
 		d.log.Debug("handshake failed", zap.String("remote", nc.RemoteAddr().String()), zap.Error(err))
 		_ = c.Close()
@@ -66,6 +86,12 @@ func (d *Daemon) serveConn(nc net.Conn) {
 	}
 	_ = nc.SetDeadline(time.Time{})
 	c.w = newConnWriter(nc)
+	if plainRefused {
+		c.w.Reply(0, &wire.ProtocolError{Code: wire.CodeNotAuthenticated, Detail: "this license server accepts only TLS connections from other hosts; configure the product client with TLS (PROTOCOL.md \"TLS\")"})
+		c.w.close()
+		_ = c.Close()
+		return
+	}
 	if !d.track(c) {
 		c.w.Reply(0, &wire.ProtocolError{Code: wire.CodeShuttingDown, Detail: "the license server is shutting down"})
 		c.w.close()
@@ -117,17 +143,22 @@ func (c *conn) dispatch(f wire.Frame) error {
 		if c.session == 0 {
 			return c.deny(f.ReqID, wire.Errorf(wire.CodeNoSession, "send hello (the start-up checkout) before checking out"))
 		}
+		c.markUsed()
 		c.d.routeCheckout(m)
 	case wire.TypeCheckin:
 		var m wire.Checkin
 		if err := f.Decode(&m); err != nil {
 			return err
 		}
+		if c.session == 0 {
+			return c.deny(f.ReqID, wire.Errorf(wire.CodeNoSession, "send hello first: only the session that holds a license can check it in"))
+		}
+		c.recOpen = false
 		r := c.d.engine.Routes().ByHandle(m.Handle)
 		if r == nil {
 			return c.deny(f.ReqID, wire.Errorf(wire.CodeUnknownHandle, "no feature issued this handle"))
 		}
-		c.d.engine.Send(r.PID, &actors.CheckinRequest{Handle: m.Handle, ReqID: f.ReqID, Sink: c.w})
+		c.d.engine.Send(r.PID, &actors.CheckinRequest{Handle: m.Handle, Session: c.session, ReqID: f.ReqID, Sink: c.w})
 	case wire.TypeCheckoutBatch:
 		var m wire.CheckoutBatch
 		if err := f.Decode(&m); err != nil {
@@ -136,17 +167,22 @@ func (c *conn) dispatch(f wire.Frame) error {
 		if c.session == 0 {
 			return c.deny(f.ReqID, wire.Errorf(wire.CodeNoSession, "send hello (the start-up checkout) before checking out"))
 		}
-		c.batch(f.ReqID, m.Items, false, nil, nil)
+		c.markUsed()
+		c.batch(f.ReqID, m.Items, false, nil, nil, nil)
 	case wire.TypeCheckinDevice:
 		var m wire.CheckinDevice
 		if err := f.Decode(&m); err != nil {
 			return err
 		}
+		if c.session == 0 {
+			return c.deny(f.ReqID, wire.Errorf(wire.CodeNoSession, "send hello first: a product checks in only its own devices' licenses"))
+		}
+		c.recOpen = false
 		r := c.d.engine.Routes().ByName(m.Feature)
 		if r == nil {
 			return c.deny(f.ReqID, c.d.engine.Unavailable(m.Feature))
 		}
-		c.d.engine.Send(r.PID, &actors.CheckinDeviceRequest{Device: m.Device, ReqID: f.ReqID, Sink: c.w})
+		c.d.engine.Send(r.PID, &actors.CheckinDeviceRequest{Device: m.Device, Session: c.session, ReqID: f.ReqID, Sink: c.w})
 	case wire.TypeHeartbeat:
 		var m wire.Heartbeat
 		if err := f.Decode(&m); err != nil {
@@ -170,6 +206,10 @@ func (c *conn) dispatch(f wire.Frame) error {
 		if c.session == 0 {
 			return c.deny(f.ReqID, wire.Errorf(wire.CodeNoSession, "send hello before reconciling"))
 		}
+		if err := c.mayStateHolds(len(m.Holds)); err != nil {
+			c.d.log.Warn("reconcile refused", zap.Uint64("session", c.session), zap.String("remote", c.nc.RemoteAddr().String()), zap.Int("holds", len(m.Holds)), zap.String("why", err.Detail))
+			return c.deny(f.ReqID, err)
+		}
 		c.reconcile(f.ReqID, m.Holds, m.More)
 	case wire.TypeQuery:
 		var m wire.Query
@@ -187,9 +227,12 @@ func (c *conn) dispatch(f wire.Frame) error {
 		go func() { defer c.d.conns.Done(); c.admin(f.ReqID, m) }()
 	case wire.TypeGoodbye:
 		if c.session != 0 {
-			done := make(chan struct{})
+			done := make(chan error, 1)
 			c.d.engine.Send(c.d.engine.Sessions(), &actors.SessionGoodbye{ID: c.session, Done: done})
-			<-done
+			if err := <-done; err != nil {
+				// Not durable: the goodbye is not acknowledged; the product may retry it.
+				return c.deny(f.ReqID, asWireError(err))
+			}
 			c.session = 0
 			if c.product != nil {
 				c.d.engine.Send(c.product, &actors.ProductClosed{})
@@ -268,7 +311,9 @@ func (b *batchCollector) Reply(idx uint32, m wire.Message) {
 	}
 }
 
-func (c *conn) batch(reqID uint32, items []wire.Checkout, reconcile bool, handles []uint64, done func([]wire.BatchItem)) {
+// batch routes items to their features; refused (when not nil) holds, per item, a denial
+// decided here that goes back without reaching a feature.
+func (c *conn) batch(reqID uint32, items []wire.Checkout, reconcile bool, handles []uint64, refused []*wire.Error, done func([]wire.BatchItem)) {
 	if len(items) == 0 {
 		if done != nil {
 			done(nil)
@@ -282,6 +327,10 @@ func (c *conn) batch(reqID uint32, items []wire.Checkout, reconcile bool, handle
 	}
 	col := &batchCollector{items: make([]wire.BatchItem, len(items)), left: len(items), reqID: reqID, sink: c.w, reconcile: reconcile, done: done}
 	for i := range items {
+		if refused != nil && refused[i] != nil {
+			col.Reply(uint32(i), &wire.Denial{Code: refused[i].Code, Detail: refused[i].Detail})
+			continue
+		}
 		m := &actors.CheckoutRequest{Req: items[i], Session: c.session, ReqID: uint32(i), Sink: col, Reconcile: reconcile}
 		if handles != nil {
 			m.Handle = handles[i]
@@ -290,9 +339,38 @@ func (c *conn) batch(reqID uint32, items []wire.Checkout, reconcile bool, handle
 	}
 }
 
+// markUsed tells the session registry, once per connection, that its session checks out
+// more than its start-up license (so it keeps the full linger when lost), and ends the
+// window in which a reconcile is accepted.
+func (c *conn) markUsed() {
+	c.recOpen = false
+	if !c.used {
+		c.used = true
+		c.d.engine.Send(c.d.engine.Sessions(), &actors.SessionUsed{ID: c.session})
+	}
+}
+
+// mayStateHolds says whether a reconcile with n holds is acceptable now ("License caching
+// mode": a product states what it granted while cut off when it is back, and only then).
+// A reconcile stating nothing is always accepted: a product that restarted says so with it.
+func (c *conn) mayStateHolds(n int) *wire.Error {
+	if n == 0 {
+		return nil
+	}
+	if !c.recOpen {
+		return wire.Errorf(wire.CodeReconcileRefused, "a reconcile is accepted only as the first exchange after a reconnect's hello, before any checkout or checkin")
+	}
+	if !c.mayReconcile {
+		return wire.Errorf(wire.CodeReconcileRefused, "this hello opened a new session: only a product reconnecting with its session token may reconcile holdings")
+	}
+	return nil
+}
+
 // reconcile reinstates what a product back from License caching mode holds ("License
 // caching mode example"): every hold becomes a checkout that is granted even beyond the
 // count, after which the pool takes no new checkout until it is back within its count.
+// Caching mode grants concurrent licenses up to the installed count ("License caching
+// mode"), so holds of a feature beyond its installed count are refused.
 //
 // The first reconcile after a hello (its frames up to the one with More false) states
 // everything the product holds: once it is complete, what the session held before the hello
@@ -300,12 +378,31 @@ func (c *conn) batch(reqID uint32, items []wire.Checkout, reconcile bool, handle
 func (c *conn) reconcile(reqID uint32, holds []wire.Hold, more bool) {
 	items := make([]wire.Checkout, len(holds))
 	handles := make([]uint64, len(holds))
+	var refused []*wire.Error
+	inv := c.d.engine.Inventory()
+	if c.recCount == nil && len(holds) > 0 {
+		c.recCount = map[string]int{}
+	}
 	for i, h := range holds {
 		items[i] = wire.Checkout{Feature: h.Feature, User: h.User, Device: h.Device, ClientHost: h.ClientHost,
 			Display: h.Display, VersionDate: h.VersionDate, Sockets: h.Sockets}
 		handles[i] = h.Handle
+		installed, bounded := cachingBound(inv, h.Feature)
+		units := max(1, int(h.Sockets))
+		if bounded && c.recCount[h.Feature]+units > installed {
+			if refused == nil {
+				refused = make([]*wire.Error, len(holds))
+			}
+			refused[i] = wire.Errorf(wire.CodeReconcileRefused, fmt.Sprintf("%s has %d licenses installed, and caching mode grants no more than that; this hold is not reinstated", h.Feature, installed))
+			continue
+		}
+		c.recCount[h.Feature] += units
 	}
-	c.batch(reqID, items, true, handles, func(res []wire.BatchItem) {
+	if len(holds) > 0 {
+		c.d.log.Info("reconcile", zap.Uint64("session", c.session), zap.String("remote", c.nc.RemoteAddr().String()),
+			zap.Int("holds", len(holds)), zap.Int("refused", countRefused(refused)), zap.Bool("more", more))
+	}
+	c.batch(reqID, items, true, handles, refused, func(res []wire.BatchItem) {
 		c.recMu.Lock()
 		defer c.recMu.Unlock()
 		if c.recDone {
@@ -325,4 +422,39 @@ func (c *conn) reconcile(reqID uint32, holds []wire.Hold, more bool) {
 		c.recDone = true
 		c.d.engine.Broadcast(&actors.ReleaseSessionExcept{Session: c.session, Keep: c.recKeep, Before: c.helloAt})
 	})
+}
+
+// cachingBound is what a product may have granted of feature from its cache: "Each site
+// allows up to the maximum number of licenses installed. As above, the user/device licenses
+// have no limit" ("License caching mode example"). bounded is false for the user/device
+// family and uncounted licenses.
+func cachingBound(inv *license.Inventory, feature string) (installed int, bounded bool) {
+	if inv == nil {
+		return 0, true
+	}
+	bounded = true
+	for _, p := range inv.Pools {
+		if p.Feature != feature {
+			continue
+		}
+		switch p.Model {
+		case license.ModelUserDevice, license.ModelPerUser, license.ModelPerDevice, license.ModelNamedUser:
+			bounded = false
+		}
+		if p.Uncounted {
+			bounded = false
+		}
+		installed += p.Installed()
+	}
+	return installed, bounded
+}
+
+func countRefused(r []*wire.Error) int {
+	n := 0
+	for _, e := range r {
+		if e != nil {
+			n++
+		}
+	}
+	return n
 }

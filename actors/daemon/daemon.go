@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -34,6 +35,11 @@ type Daemon struct {
 	debug     *actors.DebugLog
 
 	lm, vd net.Listener
+
+	// Product port security (guard.go): TLS, credentials, hello limits.
+	productTLS *tls.Config
+	creds      *credentials
+	hellos     helloLimiter
 
 	mu       sync.Mutex // guards live and shutting (connection bookkeeping, not the hot path)
 	live     map[*conn]struct{}
@@ -80,6 +86,13 @@ func Start(cfg Config) (d *Daemon, err error) {
 		return nil, err
 	}
 	d.hostname, d.token = lay.Hostname, lay.Token
+	if d.productTLS, err = productTLS(cfg.Product); err != nil {
+		return nil, err
+	}
+	if d.creds, err = loadCredentials(cfg.Product.SecretsFile); err != nil {
+		return nil, err
+	}
+	d.hellos.every, d.hellos.burst = cfg.Product.helloRate()
 	d.keys = append([]string{lay.PublicKey}, cfg.TrustedKeys...)
 
 	if d.store, err = storage.Open(filepath.Join(cfg.DataDir, "db"), storage.Options{Logger: d.log}); err != nil {
@@ -110,7 +123,17 @@ func Start(cfg Config) (d *Daemon, err error) {
 	if env.EventRetention <= 0 {
 		env.EventRetention = 30 * 24 * time.Hour
 	}
-	d.engine = actors.NewEngine(env, actors.EngineConfig{Linger: cfg.Linger, Heartbeat: cfg.Heartbeat})
+	// Grants of sessions that ended are released before any actor restores them: a kill -9
+	// between a session's end and its features' releases must not hold them for ever.
+	dropped, used, err := d.store.SweepGrants(startupFeature)
+	if err != nil {
+		return nil, fmt.Errorf("release the licenses of ended sessions: %w", err)
+	}
+	if dropped > 0 {
+		d.log.Info("released licenses of product sessions that had ended", zap.Int("grants", dropped))
+	}
+	d.engine = actors.NewEngine(env, actors.EngineConfig{Linger: cfg.Linger, Heartbeat: cfg.Heartbeat,
+		IdleLinger: cfg.Product.IdleLinger, MaxSessionsPerAddr: cfg.Product.maxSessionsPerAddr(), Used: used})
 	cleanups = append(cleanups, d.engine.Stop)
 
 	if _, err = d.Reread(); err != nil {

@@ -1,7 +1,10 @@
 package daemon
 
 import (
+	"crypto/tls"
 	"errors"
+	"fmt"
+	"strconv"
 	"time"
 
 	"go.uber.org/zap"
@@ -23,8 +26,26 @@ func (c *conn) hello(reqID uint32, h *wire.Hello) {
 		c.deny(reqID, wire.Errorf(wire.CodeBadRequest, "this connection already has a session"))
 		return
 	}
+	addr := remoteIP(c.nc.RemoteAddr())
+	limited := !c.local || c.d.cfg.Product.StrictLoopback
+	if limited && !c.d.hellos.allow(addr, time.Now()) {
+		r, b := c.d.cfg.Product.helloRate()
+		c.d.log.Warn("hello refused: too fast", zap.String("addr", addr), zap.String("client_id", h.ClientID))
+		c.deny(reqID, wire.Errorf(wire.CodeTooManySessions, fmt.Sprintf(
+			"hellos from %s arrive faster than %g a second (bursts of %d); wait and retry, or raise -product-hello-rate", addr, float64(r), b)))
+		return
+	}
+	if err := c.authenticate(h); err != nil {
+		c.d.log.Warn("hello refused: not authenticated", zap.String("addr", addr), zap.String("client_id", h.ClientID))
+		c.d.debug.Log(c.d.now(), actors.LogDenied, startupFeature, h.Product, h.Host, err.Code.Text())
+		c.deny(reqID, err)
+		return
+	}
+	open := &actors.OpenSession{Hello: *h, Conn: c, Addr: addr, Limit: limited}
+	open.Hello.Credential = nil // the secret stops here
 	reply := make(chan actors.SessionOpened, 1)
-	c.d.engine.Send(c.d.engine.Sessions(), &actors.OpenSession{Hello: *h, Conn: c, Remote: c.nc.RemoteAddr().String(), Reply: reply})
+	open.Reply = reply
+	c.d.engine.Send(c.d.engine.Sessions(), open)
 	var opened actors.SessionOpened
 	select {
 	case opened = <-reply:
@@ -37,6 +58,7 @@ func (c *conn) hello(reqID uint32, h *wire.Hello) {
 	}
 	c.session = opened.ID
 	c.helloAt = c.d.now()
+	c.recOpen, c.mayReconcile = true, opened.Adopted
 	startup, err := c.startupCheckout(h)
 	if err != nil {
 		c.d.log.Warn("start-up checkout failed", zap.String("host", h.Host), zap.Error(err))
@@ -49,7 +71,7 @@ func (c *conn) hello(reqID uint32, h *wire.Hello) {
 	c.w.Reply(reqID, &wire.HelloOK{
 		SessionID: c.session, ServerHost: c.d.hostname, ServerVersion: Version,
 		HeartbeatSeconds: uint32(interval / time.Second), StartupHandle: startup,
-		Inventory: inventoryItems(c.d.engine.Inventory()),
+		Inventory: inventoryItems(c.d.engine.Inventory()), SessionToken: opened.Token,
 	})
 	c.d.log.Debug("product connected", zap.Uint64("session", c.session), zap.String("host", h.Host),
 		zap.String("product", h.Product), zap.Bool("adopted", opened.Adopted))
@@ -89,6 +111,24 @@ func (c *conn) startupCheckout(h *wire.Hello) (uint64, error) {
 	return 0, wire.Errorf(wire.CodeInternal, "start-up checkout gave no answer")
 }
 
+// authenticate checks the product credential when the server requires one (README
+// "Security"): a verified client certificate, or the product's shared secret.
+func (c *conn) authenticate(h *wire.Hello) *wire.Error {
+	if c.d.creds == nil {
+		return nil
+	}
+	if tc, ok := c.nc.(*tls.Conn); ok && len(tc.ConnectionState().VerifiedChains) > 0 {
+		return nil
+	}
+	if len(h.Credential) == 0 {
+		return wire.Errorf(wire.CodeNotAuthenticated, "this license server requires a product credential: set the product's secret (ClientOptions.Credential) as listed for client id "+strconvQuote(h.ClientID)+" in the server's product secrets file")
+	}
+	if !c.d.creds.check(h.ClientID, h.Credential) {
+		return wire.Errorf(wire.CodeNotAuthenticated, "the product credential for client id "+strconvQuote(h.ClientID)+" is wrong")
+	}
+	return nil
+}
+
 func asWireError(err error) *wire.Error {
 	var we *wire.Error
 	if errors.As(err, &we) {
@@ -113,4 +153,11 @@ func inventoryItems(inv *license.Inventory) []wire.InventoryItem {
 		items = append(items, it)
 	}
 	return items
+}
+
+func strconvQuote(s string) string {
+	if len(s) > 64 {
+		s = s[:64] + "..."
+	}
+	return strconv.Quote(s)
 }

@@ -58,6 +58,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.FaultInjection, "test-fault-injection", false, "test hook: allow the fault.panic admin request")
 	var keys multiFlag
 	fs.Var(&keys, "trust", "another vendor public key file to trust (repeatable)")
+	productFlags(fs, &cfg.Product)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
