@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"strconv"
@@ -43,7 +44,8 @@ type Env struct {
 	status   *statusConn
 	lost     atomic.Int64 // products that lost the server (heartbeats, resets)
 	dialled  atomic.Int64
-	counted  bool // countSessions ran
+	counted  bool        // countSessions ran
+	tls      *tls.Config // products connect over TLS (licbench -tls)
 }
 
 // Fleet is a set of simulated product servers, one wire client (one connection) each.
@@ -97,7 +99,7 @@ func (e *Env) clientOptions(name, product, edition, model string) wire.ClientOpt
 		ClientID: e.RunID + "-" + name, Product: product, Edition: edition, Model: model,
 		Host: e.RunID + "-" + name, VersionDate: e.P.VersionDate, Heartbeat: e.P.Heartbeat,
 		DialTimeout: 30 * time.Second, RequestTimeout: time.Minute,
-		Logger: e.lossLogger(),
+		Logger: e.lossLogger(), TLS: e.tls,
 	}
 }
 

@@ -30,6 +30,7 @@ type Options struct {
 	WorkDir      string // temporary directories (default os.TempDir())
 	Keep         bool   // keep a self-started server's data directory
 	ProfileDir   string // self-started: write licd's pprof profiles of the primary phase here
+	TLS          bool   // self-started: products talk to licd over TLS (README "Security")
 	Progress     io.Writer
 	Terminal     bool // Progress is a terminal: rewrite the progress line in place
 	Command      string
@@ -93,6 +94,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			}
 			extra = append(extra, "-pprof", addr)
 			e.profiler = &profiler{addr: addr, dir: o.ProfileDir, scenario: sc.Name}
+		}
+		if o.TLS {
+			args, cfg, err := productTLS(o.WorkDir)
+			if err != nil {
+				return nil, err
+			}
+			extra = append(extra, args...)
+			e.tls = cfg
+			r.Mode += ", products over TLS"
 		}
 		srv, dir, err := startOwnServer(ctx, o.Licd, o.WorkDir, sc, p, extra)
 		if err != nil {

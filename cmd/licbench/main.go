@@ -49,6 +49,7 @@ type config struct {
 	keep         bool
 	profile      string
 	quiet        bool
+	tls          bool
 	list         bool
 }
 
@@ -71,6 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.keep, "keep", false, "keep a self-started server's data directory")
 	fs.StringVar(&cfg.profile, "profile", "", "write a self-started licd's CPU, allocation and heap profiles of the headline phase into DIR")
 	fs.BoolVar(&cfg.quiet, "q", false, "no progress line")
+	fs.BoolVar(&cfg.tls, "tls", false, "products talk to a self-started licd over TLS (to measure its cost)")
 
 	fs.IntVar(&over.Products, "products", 0, "product-server connections")
 	fs.IntVar(&over.Concurrency, "concurrency", 0, "operations in flight across all products")
@@ -146,7 +148,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		res, err := bench.Run(ctx, bench.Options{
 			Scenario: sc, Params: p, Addr: cfg.addr, Licd: cfg.licd, ServerPid: cfg.serverPid,
 			Baseline: cfg.baseline, BaselineTime: cfg.baselineTime, WorkDir: cfg.workDir, Keep: cfg.keep,
-			ProfileDir: cfg.profile, Progress: progress, Terminal: terminal,
+			ProfileDir: cfg.profile, Progress: progress, Terminal: terminal, TLS: cfg.tls,
 			Command: "licbench " + strings.Join(args, " "),
 		})
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -27,13 +28,15 @@ func openProbe(ctx context.Context, t target, timeout time.Duration) (*probe, er
 	}
 	host := thisHost()
 	var ok wire.HelloOK
-	hello := &wire.Hello{ClientID: "lmdiag@" + host, Product: "lmdiag", Host: host}
+	// A server that authenticates products (README "Security") takes lmdiag's secret from
+	// the environment, never from the command line where ps would show it.
+	hello := &wire.Hello{ClientID: "lmdiag@" + host, Product: "lmdiag", Host: host, Credential: []byte(os.Getenv("LICD_PRODUCT_SECRET"))}
 	if err := c.call(hello, &ok); err != nil {
 		c.Close()
 		return nil, err
 	}
-	// A fresh product holds nothing: an empty reconcile releases whatever an earlier lmdiag
-	// run of this machine still held (PROTOCOL.md "License caching mode and reconcile").
+	// A fresh product holds nothing, and says so with an empty reconcile (PROTOCOL.md
+	// "License caching mode and reconcile").
 	var rr wire.ReconcileResult
 	if err := c.call(&wire.Reconcile{}, &rr); err != nil {
 		c.Close()
