@@ -175,3 +175,41 @@ func TestReconcileCannotBypassTheCount(t *testing.T) {
 		t.Fatalf("in use %d, want the %d reconciled", n, installed)
 	}
 }
+
+// A product whose linger ran out while it was in caching mode may still come back with its
+// session token within the caching window and reconcile what it granted from its cache
+// ("License caching mode": "It is typically 30 days").
+func TestReconcileAfterTheLingerWithTheSessionToken(t *testing.T) {
+	f := newFixture(t)
+	f.issue("ccs.lic", license.LineSpec{Feature: "XDT_PLT_CCS", Count: 10})
+	s := f.start("-linger", "300ms")
+	rc, ok := mustRawHello(t, s, wire.Hello{ClientID: "away", Product: "XDT", Host: "away"})
+	var g wire.Grant
+	for i := range 3 {
+		if err := rc.Request(&wire.Checkout{Feature: "XDT_PLT_CCS", User: "u", Device: fmt.Sprint("pc", i)}, &g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rc.Close()
+	watch := dial(t, s, "WATCH")
+	eventually(t, 10*time.Second, "the linger to release the lost product's licenses", func() bool {
+		return featureStatus(t, watch, "XDT_PLT_CCS").InUse == 0
+	})
+	back, again := mustRawHello(t, s, wire.Hello{ClientID: "away", Product: "XDT", Host: "away", SessionToken: ok.SessionToken})
+	if again.SessionID != ok.SessionID {
+		t.Fatalf("the returning product got session %d, want its own %d", again.SessionID, ok.SessionID)
+	}
+	holds := []wire.Hold{{Feature: "XDT_PLT_CCS", User: "u", Device: "pc0"}, {Feature: "XDT_PLT_CCS", User: "u", Device: "cached-pc"}}
+	var res wire.ReconcileResult
+	if err := back.Request(&wire.Reconcile{Holds: holds}, &res); err != nil {
+		t.Fatalf("the returning product's reconcile: %v", err)
+	}
+	for i, it := range res.Items {
+		if it.Denied.Code != wire.OK {
+			t.Fatalf("hold %d refused: %+v", i, it.Denied)
+		}
+	}
+	if n := featureStatus(t, watch, "XDT_PLT_CCS").InUse; n != 2 {
+		t.Fatalf("in use %d after the returning product's reconcile, want its 2 holds", n)
+	}
+}
