@@ -33,13 +33,17 @@ func newConcurrentProps(env *Env, e *Engine, spec *FeatureSpec) *actor.Props {
 	})
 }
 
-func poolSpecs(pools []*license.Pool) []concurrent.PoolSpec {
+func poolSpecs(env *Env, pools []*license.Pool) []concurrent.PoolSpec {
 	out := make([]concurrent.PoolSpec, 0, len(pools))
 	for _, p := range pools {
-		out = append(out, concurrent.PoolSpec{
+		s := concurrent.PoolSpec{
 			ID: p.ID, CSS: uint32(p.CSS), Count: p.Count,
-			Expiry: p.Expiry, Permanent: p.Permanent, Start: poolStart(p),
-		})
+			Expiry: p.Expiry, Permanent: p.Permanent, Start: poolStart(p), RetailLines: retailLines(p),
+		}
+		if s.RetailLines > 0 {
+			s.Burst = storedBurst(env, p.ID)
+		}
+		out = append(out, s)
 	}
 	return out
 }
@@ -60,7 +64,7 @@ func (a *concurrentActor) config() concurrent.Config {
 	if a.spec.Model == license.ModelPerSocket {
 		model = concurrent.ModelPerSocket
 	}
-	cfg := concurrent.Config{Model: model, MapPolicyError: mapGateDenial}
+	cfg := concurrent.Config{Model: model, MapPolicyError: mapGateDenial, BurstOff: burstOff(a.env)}
 	if a.spec.Options != nil {
 		if g := a.spec.Options.Gate(a.spec.Name); g != nil && !g.Open() {
 			cfg.Policy = g
@@ -111,8 +115,12 @@ func (a *concurrentActor) Receive(ctx actor.Context) {
 		ctx.Respond(a.status(m.Detail))
 	case *Reload:
 		a.spec.Pools, a.spec.Options = m.Pools, m.Options
-		a.core.Reload(poolSpecs(m.Pools))
+		a.core.Reload(poolSpecs(a.env, m.Pools))
+		a.burstInstalled()
+		a.pl.flush()
 		a.core.SetPolicy(a.config().Policy)
+	case *SetBurst:
+		a.core.SetBurstOff(m.Off)
 	case *Panic:
 		panic("fault injection: " + a.spec.Name)
 	case *actor.Started:
@@ -129,8 +137,9 @@ func (a *concurrentActor) start(ctx actor.Context) error {
 			return err
 		}
 	}
-	a.core = concurrent.New(a.spec.Name, poolSpecs(a.spec.Pools), a.config())
+	a.core = concurrent.New(a.spec.Name, poolSpecs(a.env, a.spec.Pools), a.config())
 	a.pl = newPipeline(a.env.Committer, a.env.System.Root, ctx.Self())
+	a.burstInstalled()
 	if err := a.handles.init(a.env, a.spec.ID, a.spec.Name); err != nil {
 		return err
 	}
@@ -153,6 +162,7 @@ func (a *concurrentActor) start(ctx actor.Context) error {
 	if restored > 0 {
 		a.env.Log.Info("feature restored", zap.String("feature", a.spec.Name), zap.Int("handles", restored))
 	}
+	a.pl.flush() // burst mode states the start changed
 	return nil
 }
 
@@ -206,6 +216,10 @@ func (a *concurrentActor) checkout(m *CheckoutRequest) {
 		VersionDate: c.VersionDate, Sockets: uint16(g.Units), Start: now.UnixNano(),
 	}
 	a.pl.batch().PutGrant(&a.grant)
+	if g.BurstStarted {
+		st, _ := a.core.Burst(g.PoolID)
+		putBurst(a.env, &a.pl, a.spec.Name, g.PoolID, st, now)
+	}
 	r := a.pl.addReply()
 	r.sink, r.reqID, r.kind, r.handle = m.Sink, m.ReqID, replyGrant, handle
 	r.grant = wire.Grant{Handle: handle, Feature: a.spec.Name, PoolID: g.PoolID, CSS: g.CSS, Shared: g.Shared}
@@ -245,4 +259,13 @@ func (a *concurrentActor) rollback(p *pending) {
 		}
 	}
 	a.env.Log.Error("grant batch not durable; grants rolled back", zap.String("feature", a.spec.Name), zap.Error(p.done.err))
+}
+
+// burstInstalled persists the pools whose burst mode an install (or a start) changed.
+func (a *concurrentActor) burstInstalled() {
+	now := a.env.Now()
+	for _, id := range a.core.BurstInstalled(now) {
+		st, _ := a.core.Burst(id)
+		putBurst(a.env, &a.pl, a.spec.Name, id, st, now)
+	}
 }

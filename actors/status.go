@@ -55,6 +55,9 @@ func (a *concurrentActor) status(detail bool) *wire.FeatureStatus {
 			ps = wire.PoolStatus{ID: p.ID, Version: versionText(p.CSS), Expiry: expiryText(p.Expiry, p.Permanent), Count: p.Count}
 		}
 		ps.InUse = p.InUse
+		if st, ok := a.core.Burst(p.ID); ok {
+			burstStatus(&ps, st, p.Retail, now)
+		}
 		fs.Pools = append(fs.Pools, ps)
 		if !detail {
 			continue

@@ -43,6 +43,14 @@ type PoolStatus struct {
 	DupGroup     string `json:"dupGroup,omitempty"`
 	Pending      bool   `json:"pending,omitempty"` // START date in the future
 	Start        string `json:"start,omitempty"`
+	// License burst mode ("License burst mode"): Retail pools only. Armed: a burst would
+	// start when the pool is full; Active: connections are unlimited until BurstUntil.
+	Retail        bool      `json:"retail,omitempty"`
+	BurstArmed    bool      `json:"burstArmed,omitempty"`
+	BurstActive   bool      `json:"burstActive,omitempty"`
+	BurstStarted  time.Time `json:"burstStarted,omitzero"`
+	BurstUntil    time.Time `json:"burstUntil,omitzero"`
+	BurstDaysLeft int       `json:"burstDaysLeft,omitempty"`
 }
 
 // CheckoutStatus is one checked-out license, as lmstat -a lists it

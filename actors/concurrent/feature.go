@@ -28,6 +28,7 @@ type Feature struct {
 	model          Model
 	policy         Policy
 	mapPolicyError func(error) *wire.Error
+	burstOff       bool
 
 	pools    []*pool // by CSS date, earliest first; see sortPools
 	byID     map[string]*pool
@@ -47,6 +48,7 @@ func New(feature string, pools []PoolSpec, cfg Config) *Feature {
 		model:          cfg.Model,
 		policy:         cfg.Policy,
 		mapPolicyError: cfg.MapPolicyError,
+		burstOff:       cfg.BurstOff,
 		byID:           make(map[string]*pool, len(pools)),
 		holders:        make(map[uint64]*holder),
 		sessions:       make(map[uint64]*holder),
@@ -81,6 +83,7 @@ func (f *Feature) Reconcile(req *Request, handle uint64, now time.Time) (Grant, 
 type choice struct {
 	join       *license // a compatible license the device already holds
 	pick       *pool    // the earliest-CSS compatible pool with room
+	burstable  *pool    // the earliest-CSS compatible pool whose burst mode is armed
 	fallback   *pool    // the earliest-CSS compatible pool, room or not (reconcile)
 	free       int      // free units across the compatible pools
 	denial     *wire.Error
@@ -116,6 +119,9 @@ func (f *Feature) choose(device string, version uint32, units int, now time.Time
 			c.join = p.licenses[device]
 		}
 		room := p.room(now)
+		if f.burstOff && p.burst.Active(now) {
+			room = p.count - p.inUse // switched off: a running period no longer lifts the count
+		}
 		if room > 0 {
 			c.free += room
 		}
@@ -126,8 +132,14 @@ func (f *Feature) choose(device string, version uint32, units int, now time.Time
 			if c.pick == nil {
 				c.pick = p
 			}
-		} else if !p.overCount() {
+		} else if !p.overCount() || p.burst.Used {
+			// Full, or over its count after a burst that ended (or was switched off): "no
+			// new connections can occur until the license levels return to normal"
+			// ("License burst mode").
 			c.normalFull = true
+		}
+		if c.burstable == nil && p.burst.Armed(p.retail) {
+			c.burstable = p
 		}
 	}
 	switch {
@@ -155,18 +167,28 @@ func (f *Feature) take(req *Request, handle uint64, now time.Time, reconcile boo
 	}
 	c := f.choose(device, req.VersionDate, units, now)
 	lic, shared := c.join, c.join != nil
+	burstStarted := false
 	if !shared {
 		p := c.pick
 		if p == nil && reconcile {
 			p = c.fallback
 		}
+		free := c.free
+		if p == nil && !reconcile && (c.denial == errNumberReached || c.denial == errOverLimit) && !f.burstOff && c.burstable != nil {
+			// "If all licenses are in use, including the license overdraft where applicable,
+			// the License burst mode gives you time": this checkout starts the period.
+			p, free, burstStarted = c.burstable, units, true
+		}
 		if p == nil {
 			return Grant{}, c.denial
 		}
 		if !reconcile {
-			if denial := f.admit(req, c.free, units); denial != nil {
+			if denial := f.admit(req, free, units); denial != nil {
 				return Grant{}, denial
 			}
+		}
+		if burstStarted {
+			p.burst.Start(now, p.retail)
 		}
 		lic = f.newLicense(p, device, units, req.User, req.Host, req.Display)
 	} else if !reconcile {
@@ -176,7 +198,7 @@ func (f *Feature) take(req *Request, handle uint64, now time.Time, reconcile boo
 		}
 	}
 	f.addHolder(lic, handle, req, now)
-	return Grant{Handle: handle, PoolID: lic.pool.id, CSS: lic.pool.css, Shared: shared, Units: lic.units}, nil
+	return Grant{Handle: handle, PoolID: lic.pool.id, CSS: lic.pool.css, Shared: shared, Units: lic.units, BurstStarted: burstStarted}, nil
 }
 
 // validate checks the request's shape and returns its device key and the units it takes.

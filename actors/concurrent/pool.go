@@ -2,8 +2,11 @@ package concurrent
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"time"
+
+	"github.com/licd/licd/actors/burst"
 )
 
 // pool is one pool of the feature and the device licenses taken from it.
@@ -14,24 +17,26 @@ type pool struct {
 	expiry    time.Time // as specified, for status
 	start     time.Time // as specified, for status
 	permanent bool
-	expiryEnd time.Time // first instant after the expiry day
-	startDay  time.Time // first instant of the start day; zero: no start date
-	removed   bool      // gone from the license files; kept only while licenses remain
-	inUse     int       // units held by devices
+	expiryEnd time.Time   // first instant after the expiry day
+	startDay  time.Time   // first instant of the start day; zero: no start date
+	removed   bool        // gone from the license files; kept only while licenses remain
+	retail    int         // Retail license lines: burst mode is armed only for these
+	burst     burst.State // from the spec when the pool is new, then its own
+	inUse     int         // units held by devices
 	licenses  map[string]*license
 	// Licenses in the order they were taken, so that status lists them stably.
 	first, last *license
 }
 
 func newPool(s PoolSpec) *pool {
-	p := &pool{licenses: make(map[string]*license)}
+	p := &pool{licenses: make(map[string]*license), burst: s.Burst}
 	p.apply(s)
 	return p
 }
 
 // apply updates the pool in place from its spec (an lmreread): holders are untouched.
 func (p *pool) apply(s PoolSpec) {
-	p.id, p.css, p.count = s.ID, s.CSS, s.Count
+	p.id, p.css, p.count, p.retail = s.ID, s.CSS, s.Count, s.RetailLines
 	p.expiry, p.start, p.permanent = s.Expiry, s.Start, s.Permanent
 	p.removed = false
 	p.expiryEnd = time.Time{}
@@ -69,7 +74,9 @@ func (p *pool) usable(now time.Time) bool {
 // connections for 15 consecutive days once the count is exceeded) will lift it here, taking
 // now, without touching the callers.
 func (p *pool) room(now time.Time) int {
-	_ = now
+	if p.burst.Active(now) {
+		return math.MaxInt32 // "unlimited connections to a product for 15 consecutive days"
+	}
 	return p.count - p.inUse
 }
 

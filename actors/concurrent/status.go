@@ -22,6 +22,7 @@ type PoolStatus struct {
 	Expired    bool
 	NotStarted bool
 	Removed    bool // gone from the license files; shown while devices still hold licenses
+	Retail     int  // Retail license lines (burst mode)
 	Licenses   []LicenseStatus
 }
 
@@ -48,7 +49,7 @@ func (f *Feature) Status(now time.Time) Status {
 		ps := PoolStatus{
 			ID: p.id, CSS: p.css, Count: p.count, InUse: p.inUse,
 			Expiry: p.expiry, Permanent: p.permanent, Start: p.start,
-			Expired: p.expired(now), NotStarted: !p.started(now), Removed: p.removed,
+			Expired: p.expired(now), NotStarted: !p.started(now), Removed: p.removed, Retail: p.retail,
 			Licenses: make([]LicenseStatus, 0, len(p.licenses)),
 		}
 		for l := p.first; l != nil; l = l.next {

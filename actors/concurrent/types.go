@@ -1,6 +1,8 @@
 package concurrent
 
 import (
+	"github.com/licd/licd/actors/burst"
+
 	"time"
 
 	"github.com/licd/licd/wire"
@@ -30,6 +32,12 @@ type PoolSpec struct {
 	Expiry    time.Time // the last day the pool may be used; ignored when Permanent
 	Permanent bool
 	Start     time.Time // the first day the pool may be used; zero means no start date
+	// RetailLines counts the pool's Retail license lines (LT=Retail...): burst mode is only
+	// for them ("License burst mode").
+	RetailLines int
+	// Burst is the pool's burst mode as persisted; it applies when the pool is new to the
+	// feature (a start or restart), an existing pool keeps its own.
+	Burst burst.State
 }
 
 // Policy is the options file's say on a checkout (package license's *Gate in production).
@@ -51,6 +59,8 @@ type Config struct {
 	// MapPolicyError turns Policy.Admit's error into the denial sent to the product; nil maps
 	// every error to CodeExcluded with the error's text as detail.
 	MapPolicyError func(error) *wire.Error
+	// BurstOff switches License burst mode off (the administrator's setting; on by default).
+	BurstOff bool
 }
 
 // Request is one checkout as a product states it.
@@ -72,6 +82,8 @@ type Grant struct {
 	CSS    uint32
 	Shared bool // the checkout joined a license its device already held: no unit was taken
 	Units  int  // the units of the license the checkout holds
+	// BurstStarted: this checkout found the pool full and started its burst mode.
+	BurstStarted bool
 }
 
 // Holder is one checkout held: what Holder returns and what Restore rebuilds from.

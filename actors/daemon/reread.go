@@ -171,6 +171,8 @@ func (d *Daemon) adminOp(op string, args []byte) (any, error) {
 		return map[string]string{"status": "shutting down"}, nil
 	case "users.add", "users.list", "users.role", "users.remove", "service.enable", "service.disable", "service.query":
 		return d.accountsOp(op, args)
+	case "burst.enable", "burst.disable", "burst.query":
+		return d.burstOp(op)
 	case "fault.panic":
 		if !d.cfg.FaultInjection {
 			return nil, wire.Errorf(wire.CodeDisabled, "fault injection is a test hook: start licd with -test-fault-injection")
@@ -196,5 +198,5 @@ func (d *Daemon) adminOp(op string, args []byte) (any, error) {
 		}
 		return d.udadmin(req)
 	}
-	return nil, wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("unknown admin operation %q (reread, shutdown, udadmin)", op))
+	return nil, wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("unknown admin operation %q (reread, shutdown, udadmin, burst.enable, burst.disable, burst.query, ...)", op))
 }
