@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"github.com/licd/licd/actors/burst"
+
 	"errors"
 	"fmt"
 	"time"
@@ -30,6 +32,12 @@ type udActor struct {
 	events     []userdevice.Event
 	optimizing bool
 	lastPrune  time.Time
+
+	// License burst mode, for the feature as a whole: user/device licensing counts the
+	// feature's pools together ("License burst mode": user/device licenses burst too).
+	burst    burst.State
+	retail   int
+	burstOff bool
 
 	grant storage.Grant
 	edge  storage.UDEdge
@@ -202,6 +210,10 @@ func (a *udActor) Receive(ctx actor.Context) {
 	case *Reload:
 		a.spec.Pools, a.spec.Options = m.Pools, m.Options
 		a.core.SetCounts(counts(m.Pools))
+		a.burstInstalled()
+		a.pl.flush()
+	case *SetBurst:
+		a.burstOff = m.Off
 	case *Panic:
 		panic("fault injection: " + a.spec.Name)
 	case *actor.Started:
@@ -259,6 +271,8 @@ func (a *udActor) start(ctx actor.Context) error {
 	if err := a.handles.init(a.env, a.spec.ID, a.spec.Name); err != nil {
 		return err
 	}
+	a.burst, a.burstOff = storedBurst(a.env, a.spec.Name), burstOff(a.env)
+	a.burstInstalled()
 	var edges []userdevice.Edge
 	var lics []userdevice.License
 	name := a.spec.Name
@@ -387,7 +401,10 @@ func (a *udActor) checkout(m *CheckoutRequest) {
 func (a *udActor) connect(user, device string, now time.Time, reconcile bool) (userdevice.Decision, error) {
 	d, err := a.core.Connect(user, device, now)
 	var le *userdevice.LimitError
-	if err == nil || !reconcile || !errors.As(err, &le) {
+	if err == nil || !errors.As(err, &le) {
+		return d, err
+	}
+	if !reconcile && !a.bursting(now) {
 		return d, err
 	}
 	purchased, overdraft := counts(a.spec.Pools)
@@ -491,6 +508,7 @@ func (a *udActor) status(detail bool) *wire.FeatureStatus {
 		InUse: u.InUse, Overdraft: u.Overdraft, OverdraftInUse: u.OverdraftInUse, OptimizedAt: u.LastOptimization}
 	for _, p := range a.spec.Pools {
 		ps := poolStatus(p)
+		burstStatus(&ps, a.burst, a.retail, now)
 		fs.Pools = append(fs.Pools, ps)
 	}
 	if detail {
@@ -502,4 +520,33 @@ func (a *udActor) status(detail bool) *wire.FeatureStatus {
 		}
 	}
 	return fs
+}
+
+// bursting reports whether a connection past the installed count is granted at now: during
+// the feature's burst, or because this connection starts it ("If all licenses are in use,
+// including the license overdraft where applicable, the License burst mode gives you time").
+func (a *udActor) bursting(now time.Time) bool {
+	if a.burstOff {
+		return false
+	}
+	if a.burst.Active(now) {
+		return true
+	}
+	if !a.burst.Start(now, a.retail) {
+		return false
+	}
+	putBurst(a.env, &a.pl, a.spec.Name, a.spec.Name, a.burst, now)
+	return true
+}
+
+// burstInstalled applies the feature's Retail lines after a start or an lmreread.
+func (a *udActor) burstInstalled() {
+	a.retail = 0
+	for _, p := range a.spec.Pools {
+		a.retail += retailLines(p)
+	}
+	now := a.env.Now()
+	if a.burst.Installed(a.retail, now) {
+		putBurst(a.env, &a.pl, a.spec.Name, a.spec.Name, a.burst, now)
+	}
 }
