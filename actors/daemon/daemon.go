@@ -52,8 +52,9 @@ type Daemon struct {
 
 // Start brings a daemon up: it prepares the data directory, opens the store, rebuilds every
 // actor's state from it, loads the licenses, and only then starts accepting connections.
-// Anything started before a failure is stopped again.
-func Start(cfg Config) (d *Daemon, err error) {
+// Anything started before a failure is stopped again: the cleanups close over the local d,
+// not a named result, which every "return nil, err" sets to nil before they run.
+func Start(cfg Config) (_ *Daemon, err error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("no data directory: pass -data DIR")
 	}
@@ -66,7 +67,7 @@ func Start(cfg Config) (d *Daemon, err error) {
 	if cfg.MaxFrame <= 0 {
 		cfg.MaxFrame = 1 << 20
 	}
-	d = &Daemon{cfg: cfg, log: cfg.Logger, now: cfg.Now, live: map[*conn]struct{}{}, done: make(chan struct{}), stopWatch: make(chan struct{}), watchDone: make(chan struct{})}
+	d := &Daemon{cfg: cfg, log: cfg.Logger, now: cfg.Now, live: map[*conn]struct{}{}, done: make(chan struct{}), stopWatch: make(chan struct{}), watchDone: make(chan struct{})}
 	var cleanups []func()
 	defer func() {
 		if err != nil {
