@@ -92,11 +92,18 @@ func Open(dir string, opt Options) (*Store, error) {
 		WALMinSyncInterval: nil,
 	}
 	po.AddEventListener(eventListener(log))
-	if po.FS == nil {
+	realDisk := po.FS == nil
+	if realDisk {
+		po.FS = privateFS{vfs.Default}
 		po.WithFSDefaults() // real disk: adds disk-health checks (DiskSlow)
 	}
-	if err := po.FS.MkdirAll(dir, 0o755); err != nil {
+	if err := po.FS.MkdirAll(dir, privateDirMode); err != nil {
 		return nil, fmt.Errorf("storage: cannot create the data directory %s: %w; check the path and its permissions", dir, err)
+	}
+	if realDisk {
+		if err := makePrivate(dir); err != nil {
+			return nil, err
+		}
 	}
 	db, err := openPebble(dir, po)
 	if err != nil {

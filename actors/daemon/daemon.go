@@ -80,6 +80,9 @@ func Start(cfg Config) (_ *Daemon, err error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range lay.Warnings {
+		d.log.Warn(w)
+	}
 	d.hostname, d.token = lay.Hostname, lay.Token
 	d.keys = append([]string{lay.PublicKey}, cfg.TrustedKeys...)
 
@@ -92,7 +95,13 @@ func Start(cfg Config) (_ *Daemon, err error) {
 
 	debugOut := cfg.DebugLog
 	if debugOut == nil {
-		f, ferr := os.OpenFile(filepath.Join(cfg.DataDir, "CITRIX.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		// User and device names: private, even if an earlier licd created it readable.
+		f, ferr := os.OpenFile(filepath.Join(cfg.DataDir, "CITRIX.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if ferr == nil {
+			if ferr = f.Chmod(0o600); ferr != nil {
+				_ = f.Close()
+			}
+		}
 		if ferr != nil {
 			return nil, fmt.Errorf("open the vendor debug log: %w", ferr)
 		}

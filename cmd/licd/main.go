@@ -85,6 +85,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "licd:", err)
 		return 1
 	}
+	for _, w := range lay.Warnings {
+		log.Warn(w)
+	}
 	cfg.DataDir = abs
 	d, err := daemon.Start(cfg)
 	if err != nil {
@@ -148,7 +151,7 @@ func newLogger(file, level string, stderr io.Writer) (*zap.Logger, error) {
 	}
 	var ws zapcore.WriteSyncer = zapcore.AddSync(stderr)
 	if file != "" {
-		f, err := os.OpenFile(file, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		f, err := os.OpenFile(file, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600) // names users and devices
 		if err != nil {
 			return nil, fmt.Errorf("open log file: %w", err)
 		}
