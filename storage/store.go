@@ -105,13 +105,19 @@ func Open(dir string, opt Options) (*Store, error) {
 			return nil, err
 		}
 	}
+	// The integrity checks (SCHEMA.md, "Integrity"): an existing store must be found whole.
+	state, exists, err := storeExists(po.FS, dir)
+	if err != nil {
+		return nil, err
+	}
+	po.ErrorIfNotExists = exists
 	db, err := openPebble(dir, po)
 	if err != nil {
-		return nil, fmt.Errorf("storage: cannot open the data directory %s: %w; check that no other licd is using it and that the disk is readable", dir, err)
+		return nil, openError(dir, err)
 	}
 	s := &Store{db: db, log: log, dir: dir}
-	if err := s.startBoot(); err != nil {
-		_ = db.Close()
+	if err := s.startBoot(po.FS, state); err != nil {
+		_ = s.closePebble()
 		return nil, err
 	}
 	return s, nil
@@ -134,9 +140,16 @@ func recoverFatal(err *error) {
 	}
 }
 
-// startBoot validates or writes the schema version and increments the boot
-// epoch, in one synced write.
-func (s *Store) startBoot() error {
+// startBoot checks that the store is whole (every block readable, not older than
+// StateFile says), validates or writes the schema version and increments the boot
+// epoch, in one synced write, then records the epoch in StateFile.
+func (s *Store) startBoot(fs vfs.FS, state storeState) error {
+	if err := s.verify(); err != nil {
+		return err
+	}
+	if err := s.checkEpoch(state); err != nil {
+		return err
+	}
 	version, found, err := s.getUint(metaSchema)
 	if err != nil {
 		return err
@@ -166,6 +179,9 @@ func (s *Store) startBoot() error {
 	b.val = encodeUint(b.val[:0], epoch)
 	b.set(opSet, b.key, b.val)
 	if err := s.Commit(b); err != nil {
+		return err
+	}
+	if err := writeState(fs, s.dir, storeState{Schema: SchemaVersion, Epoch: epoch}); err != nil {
 		return err
 	}
 	s.eventSeq.Store(epoch << 32)
