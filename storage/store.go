@@ -27,6 +27,9 @@ type Options struct {
 	FS         vfs.FS      // nil = the real disk; vfs.NewMem() in tests
 	Logger     *zap.Logger // nil = no logging
 	CacheBytes int64       // block cache; 0 = 64 MiB
+	// DiskReserve is the free space below which writes are refused with ErrDiskFull
+	// (0 = DefaultDiskReserve); Open refuses to start below it.
+	DiskReserve uint64
 }
 
 // Pebble tuning for this workload: small records, many synced commits, most
@@ -49,6 +52,11 @@ type Store struct {
 	db  *pebble.DB
 	log *zap.Logger
 	dir string
+	fs  vfs.FS
+
+	// reserve is the free space writes need (space.go); full is set while below it.
+	reserve uint64
+	full    atomic.Bool
 
 	// failed holds the first write error; once set the store refuses all work.
 	failed atomic.Pointer[error]
@@ -110,12 +118,20 @@ func Open(dir string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	reserve := opt.DiskReserve
+	if reserve == 0 {
+		reserve = DefaultDiskReserve
+	}
+	// A full disk fails the start at once: Pebble would retry its writes for ever.
+	if u, err := po.FS.GetDiskUsage(dir); err == nil && u.AvailBytes < reserve {
+		return nil, fmt.Errorf("cannot start: %w, then start licd again", fullError(dir, u.AvailBytes, reserve))
+	}
 	po.ErrorIfNotExists = exists
 	db, err := openPebble(dir, po)
 	if err != nil {
 		return nil, openError(dir, err)
 	}
-	s := &Store{db: db, log: log, dir: dir}
+	s := &Store{db: db, log: log, dir: dir, fs: po.FS, reserve: reserve}
 	if err := s.startBoot(po.FS, state); err != nil {
 		_ = s.closePebble()
 		return nil, err
@@ -269,6 +285,9 @@ func (s *Store) Commit(b *Batch) error {
 	}
 	pb := s.db.NewBatch()
 	defer pb.Close()
+	if err := s.roomToWrite(); err != nil {
+		return err
+	}
 	if err := s.fill(pb, b); err != nil {
 		return err
 	}

@@ -86,8 +86,8 @@ func Start(cfg Config) (_ *Daemon, err error) {
 	d.hostname, d.token = lay.Hostname, lay.Token
 	d.keys = append([]string{lay.PublicKey}, cfg.TrustedKeys...)
 
-	if d.store, err = storage.Open(filepath.Join(cfg.DataDir, "db"), storage.Options{Logger: d.log}); err != nil {
-		return nil, fmt.Errorf("open the store in %s: %w (is another licd using this data directory?)", cfg.DataDir, err)
+	if d.store, err = storage.Open(filepath.Join(cfg.DataDir, "db"), storage.Options{Logger: d.log, DiskReserve: cfg.DiskReserve}); err != nil {
+		return nil, fmt.Errorf("open the store in %s: %w", cfg.DataDir, err)
 	}
 	cleanups = append(cleanups, func() { _ = d.store.Close() })
 	d.committer = d.store.StartCommitter(storage.CommitterOptions{Delay: cfg.CommitDelay})
