@@ -240,5 +240,5 @@ func (a *concurrentActor) rollback(p *pending) {
 			a.core.Checkin(r.handle)
 		}
 	}
-	a.env.Log.Error("grant batch not durable; grants rolled back", zap.String("feature", a.spec.Name), zap.Error(p.done.err))
+	logNotDurable(a.env.Log, "grant batch not durable; grants rolled back", a.spec.Name, p.done.err)
 }

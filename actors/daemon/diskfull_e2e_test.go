@@ -84,8 +84,14 @@ func TestDiskFullDeniesThenRecovers(t *testing.T) {
 			t.Fatal("1000 checkouts granted on a full disk")
 		}
 	}
-	if !strings.Contains(s.Output(), "disk") {
-		t.Errorf("licd did not say the disk is full:\n%s", s.Output())
+	for i := 0; i < 20; i++ {
+		if _, err := checkout(t, c, "XDT_PLT_CCS", "denied", 20240101); err == nil {
+			t.Fatal("a checkout was granted on a full disk after one was denied")
+		}
+	}
+	// Said once, not once per denial.
+	if out := s.Output(); strings.Count(out, "the disk holding the data directory is full") != 1 || strings.Contains(out, "not durable") {
+		t.Errorf("licd should say once that the disk is full:\n%s", out)
 	}
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
