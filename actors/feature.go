@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	"go.uber.org/zap"
+
 	"github.com/licd/licd/license"
 	"github.com/licd/licd/storage"
 	"github.com/licd/licd/wire"
@@ -62,3 +64,15 @@ func syncWithStore(env *Env, feature string) error {
 // user/device core bounds its names: a longer name is a client bug or an attack, and is
 // denied with CodeBadName rather than stored.
 const maxNameBytes = 256
+
+// logNotDurable logs a batch that could not be made durable. A full disk is logged by the
+// store once when it fills and once when space returns, not once per refused batch.
+func logNotDurable(log *zap.Logger, msg, feature string, err error) {
+	level := zap.ErrorLevel
+	if errors.Is(err, storage.ErrDiskFull) {
+		level = zap.DebugLevel
+	}
+	if ce := log.Check(level, msg); ce != nil {
+		ce.Write(zap.String("feature", feature), zap.Error(err))
+	}
+}

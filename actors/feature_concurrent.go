@@ -258,7 +258,7 @@ func (a *concurrentActor) rollback(p *pending) {
 			a.core.Checkin(r.handle)
 		}
 	}
-	a.env.Log.Error("grant batch not durable; grants rolled back", zap.String("feature", a.spec.Name), zap.Error(p.done.err))
+	logNotDurable(a.env.Log, "grant batch not durable; grants rolled back", a.spec.Name, p.done.err)
 }
 
 // burstInstalled persists the pools whose burst mode an install (or a start) changed.

@@ -140,7 +140,7 @@ func (a *udActor) Receive(ctx actor.Context) {
 			return
 		}
 		if m.err != nil {
-			a.env.Log.Error("user/device batch not durable", zap.String("feature", a.spec.Name), zap.Error(m.err))
+			logNotDurable(a.env.Log, "user/device batch not durable", a.spec.Name, m.err)
 		}
 		a.pl.recycle(m.p)
 		a.pl.flush()

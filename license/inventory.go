@@ -4,7 +4,9 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -96,8 +98,9 @@ func LoadDir(dir string, opt LoadOptions) (*Inventory, error) {
 	var paths []string
 	var ignored []Rejection
 	for _, e := range entries {
+		// A directory named x.lic is kept: reading it is refused with its reason.
 		name := e.Name()
-		if e.IsDir() || len(name) < 4 {
+		if len(name) < 4 {
 			continue
 		}
 		ext := name[len(name)-4:]
@@ -119,8 +122,9 @@ func LoadDir(dir string, opt LoadOptions) (*Inventory, error) {
 
 // LoadFiles loads license files: every line is checked (vendor, host binding, signature,
 // license model, CSS date), SUPERSEDE and SUPERSEDE_SIGN switch lines off, and the lines in
-// use are grouped into pools. Problems with a line reject that line only; the error is for
-// files that cannot be read.
+// use are grouped into pools. Problems with a line reject that line only, and a file that
+// cannot be read (not a regular file, over MaxFileBytes, unreadable) is a Rejection of that
+// file only: every other file still loads.
 func LoadFiles(paths []string, opt LoadOptions) (*Inventory, error) {
 	if opt.Now.IsZero() {
 		return nil, fmt.Errorf("load licenses: LoadOptions.Now is zero; pass the current time")
@@ -134,7 +138,8 @@ func LoadFiles(paths []string, opt LoadOptions) (*Inventory, error) {
 	for _, path := range paths {
 		f, err := ParseFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("load licenses: %w", err)
+			inv.Rejected = append(inv.Rejected, Rejection{File: path, Reason: readRefusal(err)})
+			continue
 		}
 		inv.Files = append(inv.Files, path)
 		for _, e := range f.Errors {
@@ -345,4 +350,15 @@ func (inv *Inventory) Features() []string {
 		}
 	}
 	return out
+}
+
+// readRefusal is why a license file was not read, without its path (the Rejection has it).
+func readRefusal(err error) string {
+	if re := (*RefusedError)(nil); errors.As(err, &re) {
+		return "not read: it is " + re.Reason + "; only regular license files are read: move it out of the license directory"
+	}
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		return fmt.Sprintf("not read: %v: check that the license server can read it", pe.Err)
+	}
+	return "not read: " + err.Error()
 }

@@ -350,8 +350,9 @@ func TestLoadDirFileNames(t *testing.T) {
 	if len(inv.Files) != 1 || len(inv.Pools) != 1 || inv.Pools[0].Count != 10 {
 		t.Errorf("files %v pools %+v", inv.Files, inv.Pools)
 	}
-	if len(inv.Rejected) != 2 || !strings.Contains(inv.Rejected[0].Reason, "rename it to UPPER.lic") ||
-		!strings.Contains(inv.Rejected[1].Reason, "rename it to mixed.lic") {
+	// A directory named *.lic is not loaded, and the administrator is told why.
+	if len(inv.Rejected) != 3 || !strings.Contains(inv.Rejected[0].Reason, "rename it to UPPER.lic") ||
+		!strings.Contains(inv.Rejected[1].Reason, "rename it to mixed.lic") || !strings.Contains(inv.Rejected[2].Reason, "a directory") {
 		t.Errorf("rejected: %v", inv.Rejected)
 	}
 }

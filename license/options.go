@@ -1,11 +1,11 @@
 package license
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"sort"
 	"time"
 )
@@ -137,17 +137,20 @@ type Options struct {
 
 // LoadOptionsFile reads and parses the options file at path. A missing file is not an error:
 // the server runs without options, as it would with an empty file. The error is only for a
-// file that exists but cannot be read.
+// file that exists but cannot be read: like a license file, it must be a regular file of at
+// most MaxFileBytes, read without blocking (ReadRegularFile).
 func LoadOptionsFile(path string) (*Options, error) {
-	f, err := os.Open(path)
+	data, err := ReadRegularFile(path, MaxFileBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Options{Path: path}, nil
+	}
+	if re := (*RefusedError)(nil); errors.As(err, &re) {
+		return nil, fmt.Errorf("options file %s is not read: it is %s; put a regular options file there, or remove it", path, re.Reason)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("options file %s: %w (check that the file is readable by the license server)", path, err)
 	}
-	defer f.Close()
-	return ParseOptions(path, f)
+	return ParseOptions(path, bytes.NewReader(data))
 }
 
 // ParseOptions parses an options file read from r; name is used for Path and in every issue.

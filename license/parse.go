@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -20,9 +19,10 @@ func Parse(name string, r io.Reader) (*File, error) {
 	return parseBytes(name, data), nil
 }
 
-// ParseFile parses the license file at path.
+// ParseFile parses the license file at path. It reads only a regular file of at most
+// MaxFileBytes, without blocking (ReadRegularFile).
 func ParseFile(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadRegularFile(path, MaxFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read license file: %w", err)
 	}

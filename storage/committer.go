@@ -235,6 +235,11 @@ func (c *Committer) start(g *group) {
 	if g.err = c.s.usable(); g.err != nil {
 		return
 	}
+	if g.ops > 0 {
+		if g.err = c.s.roomToWrite(); g.err != nil {
+			return // refused before anything was written: the store stays usable
+		}
+	}
 	if g.pb == nil { // a batch left to Pebble after a failure; see recycle
 		g.err = c.s.fail(errors.New("committer batch lost to an earlier failure"))
 		return

@@ -56,5 +56,10 @@ func eventListener(log *zap.Logger) pebble.EventListener {
 			log.Warn("pebble write stall: commits wait for background flushes", zap.String("reason", info.Reason))
 		},
 		WriteStallEnd: func() { log.Info("pebble write stall ended") },
+		// A block whose checksum fails: the read returns the error (Pebble's default would
+		// call Fatalf). The message only: Pebble's errors carry stack traces.
+		DataCorruption: func(info pebble.DataCorruptionInfo) {
+			log.Error("the store is corrupt: a block failed its checksum", zap.String("path", info.Path), zap.String("details", info.Details.Error()))
+		},
 	}
 }

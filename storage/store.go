@@ -27,6 +27,9 @@ type Options struct {
 	FS         vfs.FS      // nil = the real disk; vfs.NewMem() in tests
 	Logger     *zap.Logger // nil = no logging
 	CacheBytes int64       // block cache; 0 = 64 MiB
+	// DiskReserve is the free space below which writes are refused with ErrDiskFull
+	// (0 = DefaultDiskReserve); Open refuses to start below it.
+	DiskReserve uint64
 }
 
 // Pebble tuning for this workload: small records, many synced commits, most
@@ -49,6 +52,11 @@ type Store struct {
 	db  *pebble.DB
 	log *zap.Logger
 	dir string
+	fs  vfs.FS
+
+	// reserve is the free space writes need (space.go); full is set while below it.
+	reserve uint64
+	full    atomic.Bool
 
 	// failed holds the first write error; once set the store refuses all work.
 	failed atomic.Pointer[error]
@@ -92,19 +100,40 @@ func Open(dir string, opt Options) (*Store, error) {
 		WALMinSyncInterval: nil,
 	}
 	po.AddEventListener(eventListener(log))
-	if po.FS == nil {
+	realDisk := po.FS == nil
+	if realDisk {
+		po.FS = privateFS{vfs.Default}
 		po.WithFSDefaults() // real disk: adds disk-health checks (DiskSlow)
 	}
-	if err := po.FS.MkdirAll(dir, 0o755); err != nil {
+	if err := po.FS.MkdirAll(dir, privateDirMode); err != nil {
 		return nil, fmt.Errorf("storage: cannot create the data directory %s: %w; check the path and its permissions", dir, err)
 	}
+	if realDisk {
+		if err := makePrivate(dir); err != nil {
+			return nil, err
+		}
+	}
+	// The integrity checks (SCHEMA.md, "Integrity"): an existing store must be found whole.
+	state, exists, err := storeExists(po.FS, dir)
+	if err != nil {
+		return nil, err
+	}
+	reserve := opt.DiskReserve
+	if reserve == 0 {
+		reserve = DefaultDiskReserve
+	}
+	// A full disk fails the start at once: Pebble would retry its writes for ever.
+	if u, err := po.FS.GetDiskUsage(dir); err == nil && u.AvailBytes < reserve {
+		return nil, fmt.Errorf("cannot start: %w, then start licd again", fullError(dir, u.AvailBytes, reserve))
+	}
+	po.ErrorIfNotExists = exists
 	db, err := openPebble(dir, po)
 	if err != nil {
-		return nil, fmt.Errorf("storage: cannot open the data directory %s: %w; check that no other licd is using it and that the disk is readable", dir, err)
+		return nil, openError(dir, err)
 	}
-	s := &Store{db: db, log: log, dir: dir}
-	if err := s.startBoot(); err != nil {
-		_ = db.Close()
+	s := &Store{db: db, log: log, dir: dir, fs: po.FS, reserve: reserve}
+	if err := s.startBoot(po.FS, state); err != nil {
+		_ = s.closePebble()
 		return nil, err
 	}
 	return s, nil
@@ -127,9 +156,16 @@ func recoverFatal(err *error) {
 	}
 }
 
-// startBoot validates or writes the schema version and increments the boot
-// epoch, in one synced write.
-func (s *Store) startBoot() error {
+// startBoot checks that the store is whole (every block readable, not older than
+// StateFile says), validates or writes the schema version and increments the boot
+// epoch, in one synced write, then records the epoch in StateFile.
+func (s *Store) startBoot(fs vfs.FS, state storeState) error {
+	if err := s.verify(); err != nil {
+		return err
+	}
+	if err := s.checkEpoch(state); err != nil {
+		return err
+	}
 	version, found, err := s.getUint(metaSchema)
 	if err != nil {
 		return err
@@ -159,6 +195,9 @@ func (s *Store) startBoot() error {
 	b.val = encodeUint(b.val[:0], epoch)
 	b.set(opSet, b.key, b.val)
 	if err := s.Commit(b); err != nil {
+		return err
+	}
+	if err := writeState(fs, s.dir, storeState{Schema: SchemaVersion, Epoch: epoch}); err != nil {
 		return err
 	}
 	s.eventSeq.Store(epoch << 32)
@@ -246,6 +285,9 @@ func (s *Store) Commit(b *Batch) error {
 	}
 	pb := s.db.NewBatch()
 	defer pb.Close()
+	if err := s.roomToWrite(); err != nil {
+		return err
+	}
 	if err := s.fill(pb, b); err != nil {
 		return err
 	}

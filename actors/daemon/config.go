@@ -57,6 +57,9 @@ type Config struct {
 	// EventRetention is how long user/device events are kept for udadmin -events (default
 	// 30 days).
 	EventRetention time.Duration
+	// DiskReserve is the free space on the data directory's disk below which grants are
+	// denied and start-up is refused (default storage.DefaultDiskReserve, 64 MiB).
+	DiskReserve uint64
 	// WatchInterval is how often the license directory is checked for changes and the
 	// clock for START and expiry dates (default 2 s).
 	WatchInterval time.Duration

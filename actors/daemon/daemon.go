@@ -58,8 +58,9 @@ type Daemon struct {
 
 // Start brings a daemon up: it prepares the data directory, opens the store, rebuilds every
 // actor's state from it, loads the licenses, and only then starts accepting connections.
-// Anything started before a failure is stopped again.
-func Start(cfg Config) (d *Daemon, err error) {
+// Anything started before a failure is stopped again: the cleanups close over the local d,
+// not a named result, which every "return nil, err" sets to nil before they run.
+func Start(cfg Config) (_ *Daemon, err error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("no data directory: pass -data DIR")
 	}
@@ -72,7 +73,7 @@ func Start(cfg Config) (d *Daemon, err error) {
 	if cfg.MaxFrame <= 0 {
 		cfg.MaxFrame = 1 << 20
 	}
-	d = &Daemon{cfg: cfg, log: cfg.Logger, now: cfg.Now, live: map[*conn]struct{}{}, done: make(chan struct{}), stopWatch: make(chan struct{}), watchDone: make(chan struct{})}
+	d := &Daemon{cfg: cfg, log: cfg.Logger, now: cfg.Now, live: map[*conn]struct{}{}, done: make(chan struct{}), stopWatch: make(chan struct{}), watchDone: make(chan struct{})}
 	var cleanups []func()
 	defer func() {
 		if err != nil {
@@ -85,6 +86,9 @@ func Start(cfg Config) (d *Daemon, err error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range lay.Warnings {
+		d.log.Warn(w)
+	}
 	d.hostname, d.token = lay.Hostname, lay.Token
 	if d.productTLS, err = productTLS(cfg.Product); err != nil {
 		return nil, err
@@ -95,8 +99,8 @@ func Start(cfg Config) (d *Daemon, err error) {
 	d.hellos.every, d.hellos.burst = cfg.Product.helloRate()
 	d.keys = append([]string{lay.PublicKey}, cfg.TrustedKeys...)
 
-	if d.store, err = storage.Open(filepath.Join(cfg.DataDir, "db"), storage.Options{Logger: d.log}); err != nil {
-		return nil, fmt.Errorf("open the store in %s: %w (is another licd using this data directory?)", cfg.DataDir, err)
+	if d.store, err = storage.Open(filepath.Join(cfg.DataDir, "db"), storage.Options{Logger: d.log, DiskReserve: cfg.DiskReserve}); err != nil {
+		return nil, fmt.Errorf("open the store in %s: %w", cfg.DataDir, err)
 	}
 	cleanups = append(cleanups, func() { _ = d.store.Close() })
 	d.committer = d.store.StartCommitter(storage.CommitterOptions{Delay: cfg.CommitDelay})
@@ -104,7 +108,13 @@ func Start(cfg Config) (d *Daemon, err error) {
 
 	debugOut := cfg.DebugLog
 	if debugOut == nil {
-		f, ferr := os.OpenFile(filepath.Join(cfg.DataDir, "CITRIX.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		// User and device names: private, even if an earlier licd created it readable.
+		f, ferr := os.OpenFile(filepath.Join(cfg.DataDir, "CITRIX.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if ferr == nil {
+			if ferr = f.Chmod(0o600); ferr != nil {
+				_ = f.Close()
+			}
+		}
 		if ferr != nil {
 			return nil, fmt.Errorf("open the vendor debug log: %w", ferr)
 		}

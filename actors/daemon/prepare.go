@@ -36,6 +36,9 @@ type Layout struct {
 	Token                         string
 	TokenPath                     string
 	Created                       []string
+	// Warnings are what Prepare fixed that an administrator should know about (a data
+	// directory or admin token others could read).
+	Warnings []string
 }
 
 // Prepare makes a data directory ready: the vendor key pair (a demo key for licenses this
@@ -58,10 +61,16 @@ func Prepare(o PrepareOptions) (Layout, error) {
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
-	for _, dir := range []string{o.DataDir, lay.LicenseDir, filepath.Join(o.DataDir, KeysDir)} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return lay, fmt.Errorf("create %s: %w", dir, err)
+	// The data directory holds the store and CITRIX.log (user and device names), the keys
+	// and the admin token: only licd's account may read it, whatever the umask; one an
+	// earlier licd left open is closed.
+	for _, dir := range []string{o.DataDir, filepath.Join(o.DataDir, KeysDir)} {
+		if err := privateDir(dir, &lay); err != nil {
+			return lay, err
 		}
+	}
+	if err := os.MkdirAll(lay.LicenseDir, 0o755); err != nil {
+		return lay, fmt.Errorf("create %s: %w", lay.LicenseDir, err)
 	}
 	keyDir := filepath.Join(o.DataDir, KeysDir)
 	lay.PublicKey, lay.PrivateKey = filepath.Join(keyDir, "vendor.pub"), filepath.Join(keyDir, "vendor.key")
@@ -89,6 +98,8 @@ func Prepare(o PrepareOptions) (Layout, error) {
 		lay.Created = append(lay.Created, lay.TokenPath)
 	} else if err != nil {
 		return lay, fmt.Errorf("read the admin token: %w", err)
+	} else if err := privateFile(lay.TokenPath, &lay); err != nil {
+		return lay, err
 	}
 	lay.Token = strings.TrimSpace(string(tok))
 
@@ -136,4 +147,34 @@ func demoLicense(host string, priv []byte, now time.Time) (string, error) {
 			VendorString: ";LT=Eval;GP=720;CL=VDS,VDA,VDE,VDP;SA=0;ODP=0", Notice: "licd demo evaluation", SN: "DEMO-UD", Issued: now.UTC().Truncate(24 * time.Hour), DupGroup: "V"},
 	}}
 	return license.IssueFile(spec, priv)
+}
+
+// privateDir creates dir 0700, or makes an existing one 0700 with a warning.
+func privateDir(dir string, lay *Layout) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	return privateFile(dir, lay)
+}
+
+// privateFile takes away group and other access to path (a file 0600, a directory 0700),
+// with a warning, when it has any: an admin.token anyone can read lets anyone run lmdown
+// and the other admin requests.
+func privateFile(path string, lay *Layout) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("check the mode of %s: %w", path, err)
+	}
+	if fi.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	want := os.FileMode(0o600)
+	if fi.IsDir() {
+		want = 0o700
+	}
+	if err := os.Chmod(path, want); err != nil {
+		return fmt.Errorf("%s is readable by other users (mode %v) and cannot be made private: %w; run chmod %o %s", path, fi.Mode().Perm(), err, want, path)
+	}
+	lay.Warnings = append(lay.Warnings, fmt.Sprintf("%s was accessible to other users (mode %v); made it %v", path, fi.Mode().Perm(), want))
+	return nil
 }

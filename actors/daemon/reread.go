@@ -41,7 +41,16 @@ func (d *Daemon) Reread() (ReadReport, error) {
 	}
 	opts, err := license.LoadOptionsFile(d.cfg.optionsFile())
 	if err != nil {
-		return rep, fmt.Errorf("read the options file: %w", err)
+		// Like a license file that cannot be read, an options file that cannot be read is
+		// refused with its reason and the rest loads; the options in force stay (none at
+		// start), so a bad file never blocks lmreread or start-up.
+		msg := fmt.Sprintf("%v; the options in force are kept", err)
+		rep.Options = append(rep.Options, "error: "+msg)
+		d.log.Warn("options file not read", zap.String("file", d.cfg.optionsFile()), zap.Error(err))
+		d.debug.Info(d.now(), msg)
+		if opts = d.engine.Options(); opts == nil {
+			opts = &license.Options{Path: d.cfg.optionsFile()}
+		}
 	}
 	for _, w := range opts.Warnings {
 		rep.Options = append(rep.Options, "warning: "+w.Error())
@@ -76,6 +85,11 @@ func (d *Daemon) Reread() (ReadReport, error) {
 		rep.Expired = append(rep.Expired, fmt.Sprintf("%s:%d: %s expired on %s", l.File, l.LineNo, l.Feature, l.Expiry.Format("02-Jan-2006")))
 	}
 	for _, r := range inv.Rejected {
+		if r.Line == 0 && r.Feature == "" {
+			d.log.Warn("license file not loaded", zap.String("file", r.File), zap.String("reason", r.Reason))
+			d.debug.Info(d.now(), fmt.Sprintf("license file %s %s", r.File, r.Reason))
+			continue
+		}
 		d.log.Warn("license line rejected", zap.String("file", r.File), zap.Int("line", r.Line), zap.String("feature", r.Feature), zap.String("reason", r.Reason))
 	}
 	d.lastReread = rep
@@ -136,6 +150,9 @@ func (d *Daemon) nextBoundary() time.Time {
 	return next
 }
 
+// dirFingerprint sums the names, sizes and times of the license directory's entries and of
+// the options file. It only stats them (following links) and never opens one, so a FIFO, a
+// device or a huge file cannot block or load the watcher.
 func (d *Daemon) dirFingerprint() [32]byte {
 	h := sha256.New()
 	entries, _ := os.ReadDir(d.cfg.licenseDir())

@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -21,6 +23,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/licd/licd/actors/daemon"
+	"github.com/licd/licd/storage"
 )
 
 func main() {
@@ -56,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.UD.UseDomain, "ud-use-domain", false, "keep user@domain whole (the manual's UDUseDomain=1)")
 	fs.DurationVar(&cfg.CommitDelay, "test-commit-delay", 0, "test hook: hold every durable write this long (a slow disk)")
 	fs.BoolVar(&cfg.FaultInjection, "test-fault-injection", false, "test hook: allow the fault.panic admin request")
+	reserve := byteSize(storage.DefaultDiskReserve)
+	fs.Var(&reserve, "disk-reserve", "free space on the data directory's disk below which grants are denied and licd does not start (e.g. 64MiB)")
 	var keys multiFlag
 	fs.Var(&keys, "trust", "another vendor public key file to trust (repeatable)")
 	productFlags(fs, &cfg.Product)
@@ -63,6 +68,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg.TrustedKeys = keys
+	cfg.DiskReserve = uint64(reserve)
 
 	log, err := newLogger(logFile, level, stderr)
 	if err != nil {
@@ -85,6 +91,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "licd:", err)
 		return 1
+	}
+	for _, w := range lay.Warnings {
+		log.Warn(w)
 	}
 	cfg.DataDir = abs
 	d, err := daemon.Start(cfg)
@@ -149,7 +158,7 @@ func newLogger(file, level string, stderr io.Writer) (*zap.Logger, error) {
 	}
 	var ws zapcore.WriteSyncer = zapcore.AddSync(stderr)
 	if file != "" {
-		f, err := os.OpenFile(file, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		f, err := os.OpenFile(file, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600) // names users and devices
 		if err != nil {
 			return nil, fmt.Errorf("open log file: %w", err)
 		}
@@ -178,3 +187,27 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return fmt.Sprint(*m) }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// byteSize is a flag holding a number of bytes, written plain or with a KiB, MiB or GiB suffix.
+type byteSize uint64
+
+func (b *byteSize) String() string { return strconv.FormatUint(uint64(*b), 10) }
+
+func (b *byteSize) Set(v string) error {
+	mult := uint64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   uint64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if strings.HasSuffix(v, u.suffix) {
+			v, mult = strings.TrimSuffix(v, u.suffix), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return fmt.Errorf("%q is not a size: write bytes, or a number with KiB, MiB or GiB", v)
+	}
+	*b = byteSize(n * mult)
+	return nil
+}
