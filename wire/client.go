@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -197,6 +198,9 @@ func (c *Client) Checkout(ctx context.Context, req Checkout) (Grant, error) {
 func (c *Client) CheckoutBatch(ctx context.Context, reqs []Checkout) ([]BatchItem, error) {
 	if len(reqs) == 0 {
 		return nil, nil
+	}
+	if len(reqs) > MaxBatch {
+		return nil, Errorf(CodeBadRequest, "a batch of "+strconv.Itoa(len(reqs))+" checkouts exceeds the limit of "+strconv.Itoa(MaxBatch)+"; split it into smaller batches")
 	}
 	for attempt := 0; ; attempt++ {
 		if items, handled := c.cacheCheckoutBatch(reqs); handled {

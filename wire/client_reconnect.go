@@ -15,7 +15,7 @@ import (
 
 // reconcileChunk bounds the holds per Reconcile frame (PROTOCOL.md "Limits"): a hold
 // encodes in well under 256 bytes, so a chunk stays far below the 1 MiB frame limit.
-const reconcileChunk = 4096
+const reconcileChunk = MaxReconcileHolds
 
 // connect tries every address in order and establishes a session on the first that answers.
 func (c *Client) connect(ctx context.Context) error {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Field encoding (PROTOCOL.md "Field encoding"): unsigned integers are uvarints, signed ones
@@ -158,6 +159,41 @@ func (d *decoder) str(old string) string {
 	return string(p)
 }
 
+// MaxName is the longest name a server accepts in a request field (PROTOCOL.md "Limits"):
+// features, products, editions, models, users, devices, hosts, displays, client ids, query
+// kinds and admin ops. Names must also be valid UTF-8. The check is made as the field is
+// decoded, before anything is stored or allocated for it.
+const MaxName = 256
+
+// name decodes a string field that names something: at most MaxName bytes of UTF-8. A
+// violation is a *Error with code (CodeBadName for users and devices, whose own rules say
+// so, CodeBadRequest otherwise) naming the field and where it is.
+func (d *decoder) name(old, field string, code Code) string {
+	at := d.off
+	p := d.raw()
+	if d.err != nil {
+		return ""
+	}
+	switch {
+	case len(p) > MaxName:
+		d.failAt(code, field+" of "+strconv.Itoa(len(p))+" bytes exceeds the limit of "+strconv.Itoa(MaxName)+" bytes", at)
+		return ""
+	case !utf8.Valid(p):
+		d.failAt(code, field+" is not valid UTF-8", at)
+		return ""
+	case string(p) == old:
+		return old
+	}
+	return string(p)
+}
+
+// failAt records a field that decoded but is not acceptable: code, what, and where.
+func (d *decoder) failAt(code Code, what string, at int) {
+	if d.err == nil {
+		d.err = Errorf(code, d.msg+": "+what+" (field at payload byte "+strconv.Itoa(at)+")")
+	}
+}
+
 // bytes decodes a byte string into the reusable buffer old.
 func (d *decoder) bytes(old []byte) []byte {
 	p := d.raw()
@@ -178,6 +214,18 @@ func (d *decoder) count() int {
 	return int(n)
 }
 
+// limitedCount decodes the length of a list a server takes from a client: at most limit
+// records (PROTOCOL.md "Limits"), or a CodeBadRequest saying to split it.
+func (d *decoder) limitedCount(what string, limit int) int {
+	at := d.off
+	n := d.count()
+	if n > limit {
+		d.failAt(CodeBadRequest, strconv.Itoa(n)+" "+what+" exceed the limit of "+strconv.Itoa(limit)+" per frame; split them over several frames", at)
+		return 0
+	}
+	return n
+}
+
 // element returns a decoder over the next list element's body.
 func (d *decoder) element() decoder {
 	p := d.raw()
@@ -188,6 +236,13 @@ func (d *decoder) element() decoder {
 func (d *decoder) adopt(e *decoder) {
 	if e.err != nil && d.err == nil {
 		d.err = e.err
+	}
+}
+
+// adoptRecord is adopt for record i of a list, which the error then names.
+func (d *decoder) adoptRecord(e *decoder, i int) {
+	if e.err != nil && d.err == nil {
+		d.err = &Error{Code: e.err.Code, Detail: "record " + strconv.Itoa(i) + " of " + e.err.Detail}
 	}
 }
 

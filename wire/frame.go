@@ -167,13 +167,17 @@ type FrameReader struct {
 	buf      []byte
 	start    int // first unread byte
 	end      int // end of buffered bytes
+	frames   uint64
 	err      error
 }
 
 // A FrameReader's buffer starts small, because a server holds one per product connection
 // and most connections are quiet (10,000 idle connections would otherwise hold 320 MiB),
 // and grows to frameReaderBuffer the first time a read fills it: a busy, pipelining
-// connection then gets many small frames per read system call.
+// connection then gets many small frames per read system call. A larger frame grows the
+// buffer only as its bytes arrive, never to what the length prefix declares: a peer that
+// announces a megabyte and sends ten bytes costs ten bytes, not a megabyte. Once such a
+// frame is consumed the buffer drops back to frameReaderBuffer.
 const (
 	frameReaderInitial = 2 << 10
 	frameReaderBuffer  = 32 << 10
@@ -188,15 +192,36 @@ func NewFrameReader(r io.Reader, maxFrame int) *FrameReader {
 	return &FrameReader{r: r, maxFrame: maxFrame, buf: make([]byte, frameReaderInitial)}
 }
 
+// SetMaxFrame changes the largest frame body accepted from the next frame on (a server
+// allows small frames until the peer's hello, larger ones after).
+func (fr *FrameReader) SetMaxFrame(n int) {
+	if n <= 0 {
+		n = DefaultMaxFrame
+	}
+	fr.maxFrame = n
+}
+
+// MaxFrame is the largest frame body currently accepted.
+func (fr *FrameReader) MaxFrame() int { return fr.maxFrame }
+
 // Buffered is the number of bytes read from the connection but not yet returned as frames.
 // A server that flushes its replies when Buffered is zero batches replies to pipelined
-// requests into few writes.
+// requests into few writes. Called from the underlying reader's Read, a non-zero Buffered
+// means the reader waits for the rest of a frame it has started.
 func (fr *FrameReader) Buffered() int { return fr.end - fr.start }
+
+// Frames is the number of frames returned so far: with Buffered, it tells an underlying
+// reader which frame it is waiting for.
+func (fr *FrameReader) Frames() uint64 { return fr.frames }
 
 // Next returns the next frame. The payload is valid until the next call. An oversized or
 // malformed frame is an *Error with CodeProtocol; io.EOF means the peer closed cleanly
 // between frames, io.ErrUnexpectedEOF that it closed in the middle of one.
 func (fr *FrameReader) Next() (Frame, error) {
+	if fr.start == fr.end && len(fr.buf) > frameReaderBuffer {
+		// The large frame that grew the buffer is done: do not keep its memory.
+		fr.buf, fr.start, fr.end = make([]byte, frameReaderBuffer), 0, 0
+	}
 	if err := fr.fill(FrameHeaderSize); err != nil {
 		return Frame{}, err
 	}
@@ -220,11 +245,12 @@ func (fr *FrameReader) Next() (Frame, error) {
 		Payload: h[FrameHeaderSize : 4+n : 4+n],
 	}
 	fr.start += 4 + n
+	fr.frames++
 	return f, nil
 }
 
-// fill makes at least n bytes available from fr.start, growing the buffer up to one
-// maximal frame.
+// fill makes at least n bytes available from fr.start. The buffer grows, up to n, only when
+// it is full of the frame's bytes: by doubling, so a frame costs about what it sent.
 func (fr *FrameReader) fill(n int) error {
 	empty := 0
 	for fr.end-fr.start < n {
@@ -234,15 +260,15 @@ func (fr *FrameReader) fill(n int) error {
 			}
 			return fr.err
 		}
-		if fr.start+n > len(fr.buf) {
-			if n > len(fr.buf) {
-				nb := make([]byte, max(n, min(2*len(fr.buf), 4+fr.maxFrame)))
-				fr.end = copy(nb, fr.buf[fr.start:fr.end])
-				fr.buf = nb
-			} else {
-				fr.end = copy(fr.buf, fr.buf[fr.start:fr.end])
-			}
+		if fr.start+n > len(fr.buf) && fr.start > 0 {
+			fr.end = copy(fr.buf, fr.buf[fr.start:fr.end]) // make room at the end
 			fr.start = 0
+		}
+		if fr.end == len(fr.buf) { // full, and the frame is larger than the buffer
+			nb := make([]byte, min(n, max(2*len(fr.buf), frameReaderBuffer)))
+			fr.end = copy(nb, fr.buf[fr.start:fr.end])
+			fr.start = 0
+			fr.buf = nb
 		}
 		k, err := fr.r.Read(fr.buf[fr.end:])
 		filled := k > 0 && fr.end+k == len(fr.buf)

@@ -58,8 +58,8 @@ func FuzzFrameReader(f *testing.F) {
 			}
 			if err := m.Decode(fr.body); err != nil {
 				var we *Error
-				if !errors.As(err, &we) || we.Code != CodeProtocol {
-					t.Fatalf("%v decode error is not a CodeProtocol *Error: %v", fr.t, err)
+				if !errors.As(err, &we) || (we.Code != CodeProtocol && we.Code != CodeBadRequest && we.Code != CodeBadName) {
+					t.Fatalf("%v decode error is not a CodeProtocol, CodeBadRequest or CodeBadName *Error: %v", fr.t, err)
 				}
 				continue
 			}

@@ -39,11 +39,11 @@ func (m *Hello) AppendTo(b []byte) []byte {
 
 func (m *Hello) Decode(p []byte) error {
 	d := decoder{p: p, msg: "hello"}
-	m.ClientID = d.str(m.ClientID)
-	m.Product = d.str(m.Product)
-	m.Host = d.str(m.Host)
-	m.Edition = d.str(m.Edition)
-	m.Model = d.str(m.Model)
+	m.ClientID = d.name(m.ClientID, "client id", CodeBadRequest)
+	m.Product = d.name(m.Product, "product", CodeBadRequest)
+	m.Host = d.name(m.Host, "host", CodeBadRequest)
+	m.Edition = d.name(m.Edition, "edition", CodeBadRequest)
+	m.Model = d.name(m.Model, "model", CodeBadRequest)
 	m.VersionDate = d.u32()
 	m.HeartbeatSeconds = d.u32()
 	m.SessionToken = d.bytes(m.SessionToken)
@@ -190,14 +190,14 @@ func (m *Checkout) Decode(p []byte) error {
 }
 
 func (m *Checkout) decode(d *decoder) {
-	m.Feature = d.str(m.Feature)
-	m.Product = d.str(m.Product)
-	m.Edition = d.str(m.Edition)
-	m.Model = d.str(m.Model)
-	m.User = d.str(m.User)
-	m.Device = d.str(m.Device)
-	m.ClientHost = d.str(m.ClientHost)
-	m.Display = d.str(m.Display)
+	m.Feature = d.name(m.Feature, "feature", CodeBadRequest)
+	m.Product = d.name(m.Product, "product", CodeBadRequest)
+	m.Edition = d.name(m.Edition, "edition", CodeBadRequest)
+	m.Model = d.name(m.Model, "model", CodeBadRequest)
+	m.User = d.name(m.User, "user", CodeBadName)
+	m.Device = d.name(m.Device, "device", CodeBadName)
+	m.ClientHost = d.name(m.ClientHost, "client host", CodeBadName)
+	m.Display = d.name(m.Display, "display", CodeBadRequest)
 	m.VersionDate = d.u32()
 	m.Sockets = d.u16()
 }
@@ -273,8 +273,12 @@ func (m *Denial) Err() error {
 	return &Error{Code: m.Code, Detail: m.Detail}
 }
 
+// MaxBatch is the most checkouts one CheckoutBatch may carry (PROTOCOL.md "Limits"): the
+// server answers a larger one with Denial{CodeBadRequest} before doing any of its work.
+const MaxBatch = 1000
+
 // CheckoutBatch is many checkouts in one frame (the manual's checkoutBatch), answered by one
-// BatchResult with an item per checkout, in order.
+// BatchResult with an item per checkout, in order; at most MaxBatch of them.
 type CheckoutBatch struct{ Items []Checkout }
 
 func (*CheckoutBatch) Type() MsgType { return TypeCheckoutBatch }
@@ -292,11 +296,11 @@ func (m *CheckoutBatch) AppendTo(b []byte) []byte {
 
 func (m *CheckoutBatch) Decode(p []byte) error {
 	d := decoder{p: p, msg: "checkout-batch"}
-	m.Items = grow(m.Items, d.count())
+	m.Items = grow(m.Items, d.limitedCount("checkouts", MaxBatch))
 	for i := range m.Items {
 		e := d.element()
 		m.Items[i].decode(&e)
-		d.adopt(&e)
+		d.adoptRecord(&e, i)
 	}
 	return d.finish()
 }
@@ -374,8 +378,8 @@ func (m *CheckinDevice) AppendTo(b []byte) []byte {
 }
 func (m *CheckinDevice) Decode(p []byte) error {
 	d := decoder{p: p, msg: "checkin-device"}
-	m.Feature = d.str(m.Feature)
-	m.Device = d.str(m.Device)
+	m.Feature = d.name(m.Feature, "feature", CodeBadRequest)
+	m.Device = d.name(m.Device, "device", CodeBadName)
 	return d.finish()
 }
 

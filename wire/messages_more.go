@@ -28,16 +28,20 @@ func (h *Hold) appendTo(b []byte) []byte {
 }
 
 func (h *Hold) decode(d *decoder) {
-	h.Feature = d.str(h.Feature)
-	h.User = d.str(h.User)
-	h.Device = d.str(h.Device)
-	h.ClientHost = d.str(h.ClientHost)
-	h.Display = d.str(h.Display)
+	h.Feature = d.name(h.Feature, "feature", CodeBadRequest)
+	h.User = d.name(h.User, "user", CodeBadName)
+	h.Device = d.name(h.Device, "device", CodeBadName)
+	h.ClientHost = d.name(h.ClientHost, "client host", CodeBadName)
+	h.Display = d.name(h.Display, "display", CodeBadRequest)
 	h.VersionDate = d.u32()
 	h.Sockets = d.u16()
 	h.Since = d.i64()
 	h.Handle = d.u64()
 }
+
+// MaxReconcileHolds is the most holds one Reconcile frame may carry (PROTOCOL.md "Limits");
+// the client splits larger holdings over several frames.
+const MaxReconcileHolds = 4096
 
 // Reconcile is sent by a product back from License caching mode after its Hello: every
 // license it holds ("License caching mode example": "connections are reconciled"). The
@@ -64,11 +68,11 @@ func (m *Reconcile) AppendTo(b []byte) []byte {
 
 func (m *Reconcile) Decode(p []byte) error {
 	d := decoder{p: p, msg: "reconcile"}
-	m.Holds = grow(m.Holds, d.count())
+	m.Holds = grow(m.Holds, d.limitedCount("holds", MaxReconcileHolds))
 	for i := range m.Holds {
 		e := d.element()
 		m.Holds[i].decode(&e)
-		d.adopt(&e)
+		d.adoptRecord(&e, i)
 	}
 	m.More = d.bool()
 	return d.finish()
@@ -109,8 +113,8 @@ func (m *Query) AppendTo(b []byte) []byte {
 
 func (m *Query) Decode(p []byte) error {
 	d := decoder{p: p, msg: "query"}
-	m.Kind = d.str(m.Kind)
-	m.Feature = d.str(m.Feature)
+	m.Kind = d.name(m.Kind, "kind", CodeBadRequest)
+	m.Feature = d.name(m.Feature, "feature", CodeBadRequest)
 	m.Detail = d.bool()
 	return d.finish()
 }
@@ -144,8 +148,8 @@ func (m *Admin) AppendTo(b []byte) []byte {
 
 func (m *Admin) Decode(p []byte) error {
 	d := decoder{p: p, msg: "admin"}
-	m.Token = d.str(m.Token)
-	m.Op = d.str(m.Op)
+	m.Token = d.name(m.Token, "token", CodeBadRequest)
+	m.Op = d.name(m.Op, "op", CodeBadRequest)
 	m.Args = d.bytes(m.Args)
 	return d.finish()
 }

@@ -12,6 +12,7 @@ import (
 // encoder forgets or the decoder misreads shows up in the round trip.
 func sampleMessages() []Message {
 	long := strings.Repeat("x", 300) // element bodies over 127 bytes take a longer length prefix
+	name := strings.Repeat("n", 200) // as long, within MaxName for the fields a server limits
 	return []Message{
 		&Hello{ClientID: "ddc-01#7", Product: "XDT", Host: "ddc-01", Edition: "PLT", Model: "UD", VersionDate: 20240101, HeartbeatSeconds: 300},
 		&HelloOK{SessionID: 1 << 40, ServerHost: "licsrv", ServerVersion: "licd 0.1", HeartbeatSeconds: 300, StartupHandle: 9,
@@ -28,7 +29,7 @@ func sampleMessages() []Message {
 		&Denial{Code: CodeLicensedNumberReached, Detail: "all 20 of MPS_ENT_CCU in use"},
 		&CheckoutBatch{Items: []Checkout{
 			{Feature: "A", User: "u1"},
-			{Product: "XDT", Edition: "PLT", Model: "UD", Device: long, Sockets: 65535},
+			{Product: "XDT", Edition: "PLT", Model: "UD", Device: name, Sockets: 65535},
 		}},
 		&BatchResult{Items: []BatchItem{
 			{Grant: Grant{Handle: 1, Feature: "A", PoolID: "p", CSS: 2, Assigned: "user"}},
@@ -39,7 +40,7 @@ func sampleMessages() []Message {
 		&Ack{Released: 3},
 		&Reconcile{Holds: []Hold{
 			{Feature: "MPS_ENT_CCU", User: "bob", Device: "d", ClientHost: "h", Display: "x", VersionDate: 20240101, Sockets: 1, Since: 1700000000, Handle: 77},
-			{Feature: "XDT_PLT_UD", User: long, Since: -1},
+			{Feature: "XDT_PLT_UD", User: name, Since: -1},
 		}, More: true},
 		&ReconcileResult{Items: []BatchItem{
 			{Denied: Denial{Code: CodeNoSuchFeature, Detail: "gone"}},

@@ -66,6 +66,67 @@ type Config struct {
 
 	// Product is who may use the product port and how much of it (README "Security").
 	Product ProductSecurity
+	// Limits holds what one connection, or all of them together, may cost the server.
+	Limits Limits
+}
+
+// Limits bound what clients can make the server hold, whatever they send. Zero values
+// mean the defaults below.
+type Limits struct {
+	// HelloFrame is the largest frame accepted before a connection's hello (default 64 KiB):
+	// utilities (Query, Admin, Locate) need no more, and a stranger cannot make the server
+	// buffer a megabyte.
+	HelloFrame int
+	// FrameTimeout is how long a frame may take to arrive once its first byte has (default
+	// 30 s): a peer trickling a frame byte by byte is closed.
+	FrameTimeout time.Duration
+	// IdleTimeout closes a connection that has not said hello and sends no request for this
+	// long (default 2 minutes); a product's session has heartbeats instead.
+	IdleTimeout time.Duration
+	// WriteTimeout closes a connection whose replies make no progress for this long because
+	// its peer does not read them (default 1 minute).
+	WriteTimeout time.Duration
+	// QueryBudget is how many bytes of replies may wait on one connection before a new query
+	// or admin request is started on it (default 1 MiB), and QueriesPerConn how many of
+	// them may run at once per connection (default 4).
+	QueryBudget    int
+	QueriesPerConn int
+	// ReplyBudget bounds the query and admin answers of all connections together that are
+	// built or waiting to be written (default 32 MiB); StatusBuilds bounds how many status
+	// answers are built at once (default 2).
+	ReplyBudget  int64
+	StatusBuilds int
+	// MaxConns is the number of product connections served at once (default: the
+	// descriptor limit, RLIMIT_NOFILE, less what the store, the logs and UtilityReserve
+	// need); UtilityReserve (default 30, as FLEXlm keeps for its utilities) more loopback
+	// connections are then accepted for the utilities, which may not say hello.
+	MaxConns       int
+	UtilityReserve int
+}
+
+func (l Limits) withDefaults() Limits {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defDur := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&l.HelloFrame, 64<<10)
+	defDur(&l.FrameTimeout, 30*time.Second)
+	defDur(&l.IdleTimeout, 2*time.Minute)
+	defDur(&l.WriteTimeout, time.Minute)
+	def(&l.QueryBudget, 1<<20)
+	def(&l.QueriesPerConn, 4)
+	if l.ReplyBudget <= 0 {
+		l.ReplyBudget = 32 << 20
+	}
+	def(&l.StatusBuilds, 2)
+	def(&l.UtilityReserve, 30)
+	return l
 }
 
 func (c *Config) watchInterval() time.Duration {

@@ -24,6 +24,7 @@ type conn struct {
 	nc      net.Conn
 	w       *connWriter
 	local   bool
+	reserve bool // accepted in the utilities' reserve of descriptors: no hello
 	session uint64
 	product *actor.PID
 	helloAt time.Time
@@ -63,9 +64,12 @@ func isLoopback(a net.Addr) bool {
 	return ok && ta.IP.IsLoopback()
 }
 
-func (d *Daemon) serveConn(nc net.Conn) {
+// serveConn serves one accepted connection. A reserve connection was accepted beyond the
+// product limit, in the descriptors kept for the utilities: it may ask, but not say hello.
+func (d *Daemon) serveConn(nc net.Conn, reserve bool) {
 	defer d.conns.Done()
-	c := &conn{d: d, nc: nc, local: isLoopback(nc.RemoteAddr())}
+	defer d.open.Add(-1)
+	c := &conn{d: d, nc: nc, local: isLoopback(nc.RemoteAddr()), reserve: reserve}
 	if tc, ok := nc.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true)
 	}
@@ -85,16 +89,16 @@ func (d *Daemon) serveConn(nc net.Conn) {
 		return
 	}
 	_ = nc.SetDeadline(time.Time{})
-	c.w = newConnWriter(nc)
+	c.w = newConnWriter(nc, d.limits.WriteTimeout)
 	if plainRefused {
 		c.w.Reply(0, &wire.ProtocolError{Code: wire.CodeNotAuthenticated, Detail: "this license server accepts only TLS connections from other hosts; configure the product client with TLS (PROTOCOL.md \"TLS\")"})
-		c.w.close()
+		c.w.close(closeGrace)
 		_ = c.Close()
 		return
 	}
 	if !d.track(c) {
 		c.w.Reply(0, &wire.ProtocolError{Code: wire.CodeShuttingDown, Detail: "the license server is shutting down"})
-		c.w.close()
+		c.w.close(closeGrace)
 		_ = c.Close()
 		return
 	}
@@ -102,7 +106,8 @@ func (d *Daemon) serveConn(nc net.Conn) {
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 		var we *wire.Error
 		if errors.As(err, &we) {
-			// A malformed or oversized frame: say why, then close this connection only.
+			// A malformed or oversized frame, or a timeout: say why, then close this
+			// connection only.
 			c.w.Reply(0, &wire.ProtocolError{Code: we.Code, Detail: we.Detail})
 			d.log.Info("protocol error; connection closed", zap.String("remote", nc.RemoteAddr().String()), zap.Error(err))
 		}
@@ -110,17 +115,29 @@ func (d *Daemon) serveConn(nc net.Conn) {
 	if c.product != nil {
 		d.engine.Send(c.product, &actors.ProductClosed{})
 	}
-	c.w.close()
+	c.w.close(closeGrace)
 	_ = c.Close()
 	d.untrack(c)
 }
 
+// closeGrace is how long a closing connection's last replies (a ProtocolError saying why)
+// may take to leave.
+const closeGrace = 5 * time.Second
+
+// readLoop reads and dispatches frames. Until the connection's hello, frames are limited to
+// Limits.HelloFrame: what utilities send is small, and a stranger's declared megabyte is
+// refused before any of it is buffered.
 func (c *conn) readLoop() error {
-	fr := wire.NewFrameReader(c.nc, c.d.cfg.MaxFrame) // it buffers its reads itself
+	cr := &connReader{c: c}
+	fr := wire.NewFrameReader(cr, c.d.limits.HelloFrame) // it buffers its reads itself
+	cr.fr = fr
 	for {
 		f, err := fr.Next()
 		if err != nil {
 			return err
+		}
+		if c.reserve && f.Type == wire.TypeHello {
+			return wire.Errorf(wire.CodeInternal, c.d.atConnLimit())
 		}
 		if f.ReqID != 0 && !c.w.admit() {
 			return net.ErrClosed
@@ -128,7 +145,37 @@ func (c *conn) readLoop() error {
 		if err := c.dispatch(f); err != nil {
 			return err
 		}
+		if c.session != 0 && fr.MaxFrame() != c.d.cfg.MaxFrame {
+			fr.SetMaxFrame(c.d.cfg.MaxFrame)
+		}
 	}
+}
+
+// refuse answers a request whose frame decoded but whose fields are not acceptable (a name
+// too long, a batch too large: a *wire.Error other than CodeProtocol) with a denial, keeping
+// the connection; a payload that does not decode at all closes it.
+func (c *conn) refuse(reqID uint32, err error) error {
+	var we *wire.Error
+	if errors.As(err, &we) && we.Code != wire.CodeProtocol {
+		return c.deny(reqID, we)
+	}
+	return err
+}
+
+// startTask runs fn on its own goroutine once the connection may start another query or
+// admin request (Limits.QueriesPerConn running, Limits.QueryBudget bytes of replies
+// waiting): until then the reader waits, and the client is held back by TCP.
+func (c *conn) startTask(fn func()) error {
+	if !c.w.startTask(c.d.limits.QueriesPerConn, c.d.limits.QueryBudget) {
+		return net.ErrClosed
+	}
+	c.d.conns.Add(1) // shutdown waits for it like for a connection
+	go func() {
+		defer c.d.conns.Done()
+		defer c.w.endTask()
+		fn()
+	}()
+	return nil
 }
 
 // dispatch handles one frame. Errors it returns are protocol errors that close the
@@ -138,7 +185,7 @@ func (c *conn) dispatch(f wire.Frame) error {
 	case wire.TypeCheckout:
 		m := &actors.CheckoutRequest{Session: c.session, ReqID: f.ReqID, Sink: c.w}
 		if err := f.Decode(&m.Req); err != nil {
-			return err
+			return c.refuse(f.ReqID, err)
 		}
 		if c.session == 0 {
 			return c.deny(f.ReqID, wire.Errorf(wire.CodeNoSession, "send hello (the start-up checkout) before checking out"))
@@ -162,7 +209,7 @@ func (c *conn) dispatch(f wire.Frame) error {
 	case wire.TypeCheckoutBatch:
 		var m wire.CheckoutBatch
 		if err := f.Decode(&m); err != nil {
-			return err
+			return c.refuse(f.ReqID, err)
 		}
 		if c.session == 0 {
 			return c.deny(f.ReqID, wire.Errorf(wire.CodeNoSession, "send hello (the start-up checkout) before checking out"))
@@ -172,7 +219,7 @@ func (c *conn) dispatch(f wire.Frame) error {
 	case wire.TypeCheckinDevice:
 		var m wire.CheckinDevice
 		if err := f.Decode(&m); err != nil {
-			return err
+			return c.refuse(f.ReqID, err)
 		}
 		if c.session == 0 {
 			return c.deny(f.ReqID, wire.Errorf(wire.CodeNoSession, "send hello first: a product checks in only its own devices' licenses"))
@@ -214,17 +261,15 @@ func (c *conn) dispatch(f wire.Frame) error {
 	case wire.TypeQuery:
 		var m wire.Query
 		if err := f.Decode(&m); err != nil {
-			return err
+			return c.refuse(f.ReqID, err)
 		}
-		c.d.conns.Add(1) // shutdown waits for it like for a connection
-		go func() { defer c.d.conns.Done(); c.query(f.ReqID, m) }()
+		return c.startTask(func() { c.query(f.ReqID, m) })
 	case wire.TypeAdmin:
 		var m wire.Admin
 		if err := f.Decode(&m); err != nil {
-			return err
+			return c.refuse(f.ReqID, err)
 		}
-		c.d.conns.Add(1)
-		go func() { defer c.d.conns.Done(); c.admin(f.ReqID, m) }()
+		return c.startTask(func() { c.admin(f.ReqID, m) })
 	case wire.TypeGoodbye:
 		if c.session != 0 {
 			done := make(chan error, 1)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -40,6 +41,16 @@ type Daemon struct {
 	productTLS *tls.Config
 	creds      *credentials
 	hellos     helloLimiter
+	limits   Limits
+	maxConns int    // product connections served at once
+	nofile   uint64 // RLIMIT_NOFILE at start
+	open     atomic.Int64
+	refusing atomic.Int64
+	refused  atomic.Int64
+	// Query answers: status builds running (a semaphore) and bytes of answers built and
+	// not yet written, of every connection.
+	builds     chan struct{}
+	replyBytes atomic.Int64
 
 	mu       sync.Mutex // guards live and shutting (connection bookkeeping, not the hot path)
 	live     map[*conn]struct{}
@@ -74,6 +85,11 @@ func Start(cfg Config) (_ *Daemon, err error) {
 		cfg.MaxFrame = 1 << 20
 	}
 	d := &Daemon{cfg: cfg, log: cfg.Logger, now: cfg.Now, live: map[*conn]struct{}{}, done: make(chan struct{}), stopWatch: make(chan struct{}), watchDone: make(chan struct{})}
+	d.limits = cfg.Limits.withDefaults()
+	d.maxConns, d.nofile = connLimit(d.limits)
+	d.builds = make(chan struct{}, d.limits.StatusBuilds)
+	d.log.Info("connection limits", zap.Int("product_connections", d.maxConns), zap.Uint64("descriptor_limit", d.nofile),
+		zap.Int("utility_reserve", d.limits.UtilityReserve))
 	var cleanups []func()
 	defer func() {
 		if err != nil {
@@ -200,18 +216,24 @@ func (d *Daemon) tokenPath() string { return filepath.Join(d.cfg.DataDir, TokenF
 
 func (d *Daemon) acceptLoop(l net.Listener) {
 	defer d.accepts.Done()
+	var backoff acceptBackoff
 	for {
 		nc, err := l.Accept()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			d.log.Warn("accept", zap.Error(err))
-			time.Sleep(10 * time.Millisecond) // e.g. out of file descriptors: do not spin
+			backoff.failed(d, l, err) // e.g. out of file descriptors: do not spin
+			continue
+		}
+		backoff.succeeded()
+		serve, reserve := d.admitConn(nc)
+		if !serve {
+			d.refuseConn(nc)
 			continue
 		}
 		d.conns.Add(1)
-		go d.serveConn(nc)
+		go d.serveConn(nc, reserve)
 	}
 }
 
@@ -251,8 +273,7 @@ func (d *Daemon) Shutdown() {
 		d.mu.Unlock()
 		for _, c := range live {
 			// Replies already queued (lmdown's own answer among them) leave first.
-			_ = c.nc.SetWriteDeadline(time.Now().Add(time.Second))
-			c.w.close()
+			c.w.close(time.Second)
 			_ = c.Close()
 		}
 		d.conns.Wait()

@@ -221,21 +221,7 @@ func TestLargeStatusAnswer(t *testing.T) {
 	f.issue("ccs.lic", license.LineSpec{Feature: "XDT_PLT_CCS", Count: n})
 	s := f.start()
 	c := dial(t, s, "XDT")
-	for start := 0; start < n; start += 1000 {
-		items := make([]wire.Checkout, 1000)
-		for i := range items {
-			items[i] = wire.Checkout{Feature: "XDT_PLT_CCS", User: "user-with-a-longish-name", Device: fmt.Sprintf("device-%06d", start+i), ClientHost: "client-host.example.com"}
-		}
-		res, err := c.CheckoutBatch(ctx(t), items)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, it := range res {
-			if it.Denied.Code != wire.OK {
-				t.Fatalf("batch checkout denied: %+v", it.Denied)
-			}
-		}
-	}
+	issueMany(t, c, "XDT_PLT_CCS", n)
 	fs := featureStatus(t, c, "XDT_PLT_CCS")
 	if fs.InUse != n || len(fs.Checkouts) != n {
 		t.Fatalf("status: %d in use, %d checkout lines; want %d of each", fs.InUse, len(fs.Checkouts), n)

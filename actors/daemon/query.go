@@ -16,27 +16,77 @@ const statusTimeout = 10 * time.Second
 // (lmstat)"). It runs on its own goroutine so a large status never delays the frames that
 // follow it on the connection.
 func (c *conn) query(reqID uint32, q wire.Query) {
-	var v any
 	switch q.Kind {
 	case "status", "":
-		st, err := c.d.Status(q.Feature, q.Detail)
-		if err != nil {
-			c.deny(reqID, asWireError(err)) // an unknown feature stays -5, not an internal error
-			return
-		}
-		v = st
+		_ = c.answer(reqID, func() (any, error) {
+			st, err := c.d.Status(q.Feature, q.Detail)
+			if err != nil {
+				return nil, asWireError(err) // an unknown feature stays -5, not an internal error
+			}
+			return st, nil
+		}, func(b []byte) wire.Message { return &wire.QueryResult{JSON: b} })
 	case "inventory":
-		v = inventoryItems(c.d.engine.Inventory())
+		_ = c.answer(reqID, func() (any, error) { return inventoryItems(c.d.engine.Inventory()), nil },
+			func(b []byte) wire.Message { return &wire.QueryResult{JSON: b} })
 	default:
 		c.deny(reqID, wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("unknown query %q: use status or inventory", q.Kind)))
-		return
 	}
-	b, err := json.Marshal(v)
+}
+
+// errBusy answers a query or admin request while the answers already waiting for their
+// clients use the whole reply budget.
+var errBusy = wire.Errorf(wire.CodeInternal, "the license server is busy sending large answers to other clients; retry in a moment")
+
+// answer builds a JSON answer and sends it, bounded as it is built, not only at admission:
+// the connection started it within its own budget (startTask); at most Limits.StatusBuilds
+// answers are built at once, and none while the answers of all connections waiting to be
+// written exceed Limits.ReplyBudget. The answer's size stays counted in that budget until
+// it is written: a client that never reads its answers ties up a bounded share, until
+// Limits.WriteTimeout closes its connection, and nothing more is built for it.
+func (c *conn) answer(reqID uint32, build func() (any, error), wrap func([]byte) wire.Message) (answered bool) {
+	select {
+	case c.d.builds <- struct{}{}:
+	case <-time.After(statusTimeout):
+		c.deny(reqID, errBusy)
+		return false
+	}
+	if !c.awaitReplyRoom(reqID) {
+		<-c.d.builds
+		return false
+	}
+	v, err := build()
+	var b []byte
+	if err == nil {
+		b, err = json.Marshal(v)
+	}
+	n := int64(len(b))
+	c.d.replyBytes.Add(n)
+	<-c.d.builds
+	defer c.d.replyBytes.Add(-n)
 	if err != nil {
-		c.deny(reqID, wire.Errorf(wire.CodeInternal, err.Error()))
-		return
+		c.deny(reqID, asWireError(err))
+		return false
 	}
-	c.w.Reply(reqID, &wire.QueryResult{JSON: b})
+	c.w.waitFlushed(c.w.reply(reqID, wrap(b)))
+	return true
+}
+
+// awaitReplyRoom waits, for at most statusTimeout, until the answers waiting to be written
+// are within Limits.ReplyBudget. false means the request is over: denied as busy, or its
+// connection closed meanwhile (a client that left its answers unread, most often).
+func (c *conn) awaitReplyRoom(reqID uint32) bool {
+	deadline := time.Now().Add(statusTimeout)
+	for c.d.replyBytes.Load() >= c.d.limits.ReplyBudget {
+		if c.w.isClosed() {
+			return false
+		}
+		if time.Now().After(deadline) {
+			c.deny(reqID, errBusy)
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return !c.w.isClosed()
 }
 
 // Status is the server's status as lmstat shows it.
@@ -72,18 +122,9 @@ func (c *conn) admin(reqID uint32, m wire.Admin) {
 		c.deny(reqID, wire.Errorf(wire.CodeNotAuthorized, "read the token from "+c.d.tokenPath()+" (lmutil does this when run as the server's user)"))
 		return
 	}
-	res, err := c.d.adminOp(m.Op, m.Args)
-	if err != nil {
-		c.deny(reqID, asWireError(err))
-		return
-	}
-	b, err := json.Marshal(res)
-	if err != nil {
-		c.deny(reqID, wire.Errorf(wire.CodeInternal, err.Error()))
-		return
-	}
-	c.w.Reply(reqID, &wire.AdminResult{JSON: b})
-	if m.Op == "shutdown" {
+	answered := c.answer(reqID, func() (any, error) { return c.d.adminOp(m.Op, m.Args) },
+		func(b []byte) wire.Message { return &wire.AdminResult{JSON: b} })
+	if answered && m.Op == "shutdown" {
 		go c.d.Shutdown()
 	}
 }

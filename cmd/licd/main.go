@@ -61,6 +61,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.FaultInjection, "test-fault-injection", false, "test hook: allow the fault.panic admin request")
 	reserve := byteSize(storage.DefaultDiskReserve)
 	fs.Var(&reserve, "disk-reserve", "free space on the data directory's disk below which grants are denied and licd does not start (e.g. 64MiB)")
+	fs.DurationVar(&cfg.Limits.FrameTimeout, "frame-timeout", 30*time.Second, "close a connection whose frame is not complete this long after its first byte")
+	fs.DurationVar(&cfg.Limits.IdleTimeout, "idle-timeout", 2*time.Minute, "close a connection that sends neither hello nor a request for this long")
+	fs.DurationVar(&cfg.Limits.WriteTimeout, "write-timeout", time.Minute, "close a connection that does not read its replies for this long")
+	fs.IntVar(&cfg.Limits.MaxConns, "max-conns", 0, "product connections served at once (0: from the descriptor limit, ulimit -n, less a reserve for the store and 30 utility connections)")
 	var keys multiFlag
 	fs.Var(&keys, "trust", "another vendor public key file to trust (repeatable)")
 	productFlags(fs, &cfg.Product)
