@@ -41,16 +41,14 @@ type Daemon struct {
 	productTLS *tls.Config
 	creds      *credentials
 	hellos     helloLimiter
-	limits   Limits
-	maxConns int    // product connections served at once
-	nofile   uint64 // RLIMIT_NOFILE at start
-	open     atomic.Int64
-	refusing atomic.Int64
-	refused  atomic.Int64
-	// Query answers: status builds running (a semaphore) and bytes of answers built and
-	// not yet written, of every connection.
-	builds     chan struct{}
-	replyBytes atomic.Int64
+	limits     Limits
+	maxConns   int    // product connections served at once
+	nofile     uint64 // RLIMIT_NOFILE at start
+	open       atomic.Int64
+	refusing   atomic.Int64
+	refused    atomic.Int64
+	// gate admits query and admin answers within the reply budget (replygate.go).
+	gate *replyGate
 
 	mu       sync.Mutex // guards live and shutting (connection bookkeeping, not the hot path)
 	live     map[*conn]struct{}
@@ -87,7 +85,7 @@ func Start(cfg Config) (_ *Daemon, err error) {
 	d := &Daemon{cfg: cfg, log: cfg.Logger, now: cfg.Now, live: map[*conn]struct{}{}, done: make(chan struct{}), stopWatch: make(chan struct{}), watchDone: make(chan struct{})}
 	d.limits = cfg.Limits.withDefaults()
 	d.maxConns, d.nofile = connLimit(d.limits)
-	d.builds = make(chan struct{}, d.limits.StatusBuilds)
+	d.gate = newReplyGate(d.limits.ReplyBudget, d.limits.StatusBuilds)
 	d.log.Info("connection limits", zap.Int("product_connections", d.maxConns), zap.Uint64("descriptor_limit", d.nofile),
 		zap.Int("utility_reserve", d.limits.UtilityReserve))
 	var cleanups []func()

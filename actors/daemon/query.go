@@ -38,20 +38,18 @@ func (c *conn) query(reqID uint32, q wire.Query) {
 var errBusy = wire.Errorf(wire.CodeInternal, "the license server is busy sending large answers to other clients; retry in a moment")
 
 // answer builds a JSON answer and sends it, bounded as it is built, not only at admission:
-// the connection started it within its own budget (startTask); at most Limits.StatusBuilds
-// answers are built at once, and none while the answers of all connections waiting to be
-// written exceed Limits.ReplyBudget. The answer's size stays counted in that budget until
-// it is written: a client that never reads its answers ties up a bounded share, until
-// Limits.WriteTimeout closes its connection, and nothing more is built for it.
+// the connection started it within its own budget (startTask), and the daemon's replyGate
+// admits it in arrival order, one answer per connection at a time, at most
+// Limits.StatusBuilds built at once and none while the answers of all connections waiting to
+// be written exceed Limits.ReplyBudget. The answer's size stays counted until it is written:
+// a client that never reads its answers ties up a bounded share, and is closed when others
+// wait for it (stallEvict) or after Limits.WriteTimeout.
 func (c *conn) answer(reqID uint32, build func() (any, error), wrap func([]byte) wire.Message) (answered bool) {
-	select {
-	case c.d.builds <- struct{}{}:
-	case <-time.After(statusTimeout):
-		c.deny(reqID, errBusy)
-		return false
-	}
-	if !c.awaitReplyRoom(reqID) {
-		<-c.d.builds
+	ok, busy := c.d.gate.enter(c.w, statusTimeout, c.d.evictStalled)
+	if !ok {
+		if busy {
+			c.deny(reqID, errBusy)
+		}
 		return false
 	}
 	v, err := build()
@@ -60,33 +58,14 @@ func (c *conn) answer(reqID uint32, build func() (any, error), wrap func([]byte)
 		b, err = json.Marshal(v)
 	}
 	n := int64(len(b))
-	c.d.replyBytes.Add(n)
-	<-c.d.builds
-	defer c.d.replyBytes.Add(-n)
+	c.d.gate.built(c.w, n)
+	defer c.d.gate.finished(c.w, n)
 	if err != nil {
 		c.deny(reqID, asWireError(err))
 		return false
 	}
 	c.w.waitFlushed(c.w.reply(reqID, wrap(b)))
 	return true
-}
-
-// awaitReplyRoom waits, for at most statusTimeout, until the answers waiting to be written
-// are within Limits.ReplyBudget. false means the request is over: denied as busy, or its
-// connection closed meanwhile (a client that left its answers unread, most often).
-func (c *conn) awaitReplyRoom(reqID uint32) bool {
-	deadline := time.Now().Add(statusTimeout)
-	for c.d.replyBytes.Load() >= c.d.limits.ReplyBudget {
-		if c.w.isClosed() {
-			return false
-		}
-		if time.Now().After(deadline) {
-			c.deny(reqID, errBusy)
-			return false
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return !c.w.isClosed()
 }
 
 // Status is the server's status as lmstat shows it.

@@ -3,6 +3,7 @@ package daemon
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/licd/licd/wire"
@@ -41,7 +42,8 @@ type connWriter struct {
 	wake         chan struct{}
 	nc           net.Conn
 	writeTimeout time.Duration
-	deadline     time.Time // the write deadline last set
+	deadline     time.Time    // the write deadline last set
+	progress     atomic.Int64 // unix nanoseconds of the running write's last progress; 0 when idle
 	done         chan struct{}
 }
 
@@ -156,7 +158,7 @@ func (w *connWriter) run() {
 		w.room.Broadcast()
 		w.mu.Unlock()
 		if len(out) > 0 {
-			if _, err := w.nc.Write(out); err != nil {
+			if err := w.write(out); err != nil {
 				_ = w.nc.Close()
 			}
 			w.mu.Lock()
@@ -175,6 +177,36 @@ func (w *connWriter) run() {
 			return
 		}
 	}
+}
+
+// writeChunk is the most one socket write is given, so that a large answer's progress is
+// seen (stalledFor) while it is being sent.
+const writeChunk = 256 << 10
+
+// write sends out, recording progress after every chunk.
+func (w *connWriter) write(out []byte) error {
+	w.progress.Store(time.Now().UnixNano())
+	defer w.progress.Store(0)
+	for len(out) > 0 {
+		n := min(len(out), writeChunk)
+		if _, err := w.nc.Write(out[:n]); err != nil {
+			return err
+		}
+		out = out[n:]
+		if len(out) > 0 {
+			w.progress.Store(time.Now().UnixNano())
+		}
+	}
+	return nil
+}
+
+// stalledFor is how long the write in progress has made no progress; 0 when none is.
+func (w *connWriter) stalledFor(now time.Time) time.Duration {
+	p := w.progress.Load()
+	if p == 0 {
+		return 0
+	}
+	return now.Sub(time.Unix(0, p))
 }
 
 // armDeadline (w.mu held) gives the coming write at least half the write timeout, setting
