@@ -17,7 +17,7 @@ import (
 
 // rawConn is a bare protocol connection to s's vendor port: frames exactly as a test means
 // them, no session unless it sends a hello.
-func rawConn(t *testing.T, s *bench.Server) *wire.RawConn {
+func rawConn(t testing.TB, s *bench.Server) *wire.RawConn {
 	t.Helper()
 	rc, err := wire.DialRaw(ctx(t), s.VendorAddr(), 10*time.Second)
 	if err != nil {
@@ -55,7 +55,7 @@ func expectClosedWith(t *testing.T, rc *wire.RawConn, within time.Duration, code
 }
 
 // procStatus reads one "Vm..." figure of a process, in bytes.
-func procStatus(t *testing.T, pid int, field string) int64 {
+func procStatus(t testing.TB, pid int, field string) int64 {
 	t.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {

@@ -47,13 +47,13 @@ const testHost = "licd-test-host"
 
 // fixture is a data directory with a vendor key pair and license files signed by it.
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	dir     string
 	pubPath string
 	priv    ed25519.PrivateKey
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	pub, priv, err := license.GenerateKey()
@@ -148,7 +148,7 @@ func dial(t *testing.T, s *bench.Server, product string) *wire.Client {
 	return c
 }
 
-func ctx(t *testing.T) context.Context {
+func ctx(t testing.TB) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
 	return c

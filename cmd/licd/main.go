@@ -100,6 +100,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		log.Warn(w)
 	}
 	cfg.DataDir = abs
+	// The handler is in place before the ports file says licd serves: a SIGTERM sent the
+	// moment a script sees the file must shut down cleanly, not kill the process.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	d, err := daemon.Start(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "licd:", err)
@@ -114,8 +118,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	select {
 	case s := <-sig:
 		log.Info("signal received; shutting down", zap.String("signal", s.String()))
