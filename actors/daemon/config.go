@@ -68,6 +68,11 @@ type Config struct {
 	Product ProductSecurity
 	// Limits holds what one connection, or all of them together, may cost the server.
 	Limits Limits
+	// History configures the historical usage sampler ("Historical Use").
+	History HistoryConfig
+	// MetricsListen, when set, serves Prometheus /metrics without authentication on this
+	// loopback address (port 0 or -1: a free port).
+	MetricsListen string
 }
 
 // Limits bound what clients can make the server hold, whatever they send. Zero values

@@ -41,12 +41,12 @@ type Daemon struct {
 	productTLS *tls.Config
 	creds      *credentials
 	hellos     helloLimiter
-	limits   Limits
-	maxConns int    // product connections served at once
-	nofile   uint64 // RLIMIT_NOFILE at start
-	open     atomic.Int64
-	refusing atomic.Int64
-	refused  atomic.Int64
+	limits     Limits
+	maxConns   int    // product connections served at once
+	nofile     uint64 // RLIMIT_NOFILE at start
+	open       atomic.Int64
+	refusing   atomic.Int64
+	refused    atomic.Int64
 	// Query answers: status builds running (a semaphore) and bytes of answers built and
 	// not yet written, of every connection.
 	builds     chan struct{}
@@ -62,6 +62,12 @@ type Daemon struct {
 	lastReread ReadReport
 	stopWatch  chan struct{}
 	watchDone  chan struct{}
+
+	// Historical usage ("Historical Use"): the store's side and the sampler (history.go).
+	history        *historyDB
+	historySamples atomic.Int64
+	samplerStop    chan struct{}
+	samplerDone    chan struct{}
 
 	shutdownOnce sync.Once
 	done         chan struct{}
@@ -121,6 +127,9 @@ func Start(cfg Config) (_ *Daemon, err error) {
 	cleanups = append(cleanups, func() { _ = d.store.Close() })
 	d.committer = d.store.StartCommitter(storage.CommitterOptions{Delay: cfg.CommitDelay})
 	cleanups = append(cleanups, func() { _ = d.committer.Close() })
+	if d.history, err = openHistory(d.store, cfg.History.Retention); err != nil {
+		return nil, err
+	}
 
 	debugOut := cfg.DebugLog
 	if debugOut == nil {
@@ -178,6 +187,7 @@ func Start(cfg Config) (_ *Daemon, err error) {
 	go d.acceptLoop(d.lm)
 	go d.acceptLoop(d.vd)
 	go d.watchLicenseDir()
+	d.startSampler()
 	return d, nil
 }
 
@@ -277,6 +287,7 @@ func (d *Daemon) Shutdown() {
 			_ = c.Close()
 		}
 		d.conns.Wait()
+		d.stopSampler() // it asks the actors for their status
 		d.engine.Stop()
 		if err := d.committer.Close(); err != nil {
 			d.log.Error("flush the committer", zap.Error(err))
