@@ -70,9 +70,6 @@ type Config struct {
 	Limits Limits
 	// History configures the historical usage sampler ("Historical Use").
 	History HistoryConfig
-	// MetricsListen, when set, serves Prometheus /metrics without authentication on this
-	// loopback address (port 0 or -1: a free port).
-	MetricsListen string
 }
 
 // Limits bound what clients can make the server hold, whatever they send. Zero values
