@@ -265,31 +265,45 @@ func (e *Engine) featureID(feature string) (uint64, error) {
 
 // Status gathers every feature's status (and the sessions) from their actors.
 func (e *Engine) Status(feature string, detail bool, timeout time.Duration) ([]wire.FeatureStatus, []wire.SessionStatus, error) {
-	root := e.env.System.Root
-	var futures []*actor.Future
-	for _, r := range e.Routes().All() {
-		if feature != "" && r.Name != feature {
-			continue
-		}
-		futures = append(futures, root.RequestFuture(r.PID, &StatusRequest{Detail: detail}, timeout))
+	out, err := e.featureStatus(feature, &StatusRequest{Detail: detail}, timeout)
+	if err != nil {
+		return nil, nil, err
 	}
-	out := make([]wire.FeatureStatus, 0, len(futures))
-	for _, f := range futures {
-		res, err := f.Result()
-		if err != nil {
-			return nil, nil, fmt.Errorf("feature status: %w", err)
-		}
-		if fs, ok := res.(*wire.FeatureStatus); ok {
-			out = append(out, *fs)
-		}
-	}
-	res, err := root.RequestFuture(e.sessions, &SessionsStatus{}, timeout).Result()
+	res, err := e.env.System.Root.RequestFuture(e.sessions, &SessionsStatus{}, timeout).Result()
 	if err != nil {
 		return nil, nil, fmt.Errorf("sessions status: %w", err)
 	}
 	sessions, _ := res.([]wire.SessionStatus)
 	sort.Slice(sessions, func(i, j int) bool { return sessions[i].ID < sessions[j].ID })
 	return out, sessions, nil
+}
+
+// SampleStatus gathers every feature's status with its peak use since the previous call
+// and starts a new peak period in each (the historical-usage sampler, "Historical Use").
+func (e *Engine) SampleStatus(timeout time.Duration) ([]wire.FeatureStatus, error) {
+	return e.featureStatus("", &StatusRequest{TakePeaks: true}, timeout)
+}
+
+func (e *Engine) featureStatus(feature string, req *StatusRequest, timeout time.Duration) ([]wire.FeatureStatus, error) {
+	root := e.env.System.Root
+	var futures []*actor.Future
+	for _, r := range e.Routes().All() {
+		if feature != "" && r.Name != feature {
+			continue
+		}
+		futures = append(futures, root.RequestFuture(r.PID, req, timeout))
+	}
+	out := make([]wire.FeatureStatus, 0, len(futures))
+	for _, f := range futures {
+		res, err := f.Result()
+		if err != nil {
+			return nil, fmt.Errorf("feature status: %w", err)
+		}
+		if fs, ok := res.(*wire.FeatureStatus); ok {
+			out = append(out, *fs)
+		}
+	}
+	return out, nil
 }
 
 // Stop stops every actor (feature actors finish their mailboxes first) and waits.

@@ -113,6 +113,9 @@ func (a *concurrentActor) Receive(ctx actor.Context) {
 		a.handles.refilled(a.env, m)
 	case *StatusRequest:
 		ctx.Respond(a.status(m.Detail))
+		if m.TakePeaks {
+			a.core.TakePeaks()
+		}
 	case *Reload:
 		a.spec.Pools, a.spec.Options = m.Pools, m.Options
 		a.core.Reload(poolSpecs(a.env, m.Pools))

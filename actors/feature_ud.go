@@ -31,6 +31,7 @@ type udActor struct {
 	lastEv     uint64
 	events     []userdevice.Event
 	optimizing bool
+	peak       int // the highest use since the history sampler last read it
 	lastPrune  time.Time
 
 	// License burst mode, for the feature as a whole: user/device licensing counts the
@@ -205,6 +206,9 @@ func (a *udActor) Receive(ctx actor.Context) {
 		ctx.Respond(&u)
 	case *StatusRequest:
 		ctx.Respond(a.status(m.Detail))
+		if m.TakePeaks {
+			a.peak, _ = a.core.InUse()
+		}
 	case *handleBlock:
 		a.handles.refilled(a.env, m)
 	case *Reload:
@@ -229,6 +233,9 @@ func (a *udActor) Receive(ctx actor.Context) {
 // connection costs, and what a connection changes durably is already in its grant and pair
 // records. udadmin -events shows both, merged in time order.
 func (a *udActor) afterChange() {
+	if inUse, _ := a.core.InUse(); inUse > a.peak {
+		a.peak = inUse // the running maximum between history samples ("Historical Use")
+	}
 	a.events = a.core.EventsSince(a.lastEv, a.events[:0])
 	for i := range a.events {
 		e := &a.events[i]
@@ -505,7 +512,8 @@ func (a *udActor) status(detail bool) *wire.FeatureStatus {
 	now := a.env.Now()
 	u := a.core.Snapshot(now)
 	fs := &wire.FeatureStatus{Feature: a.spec.Name, Model: a.spec.Model.String(), Issued: u.Installed,
-		InUse: u.InUse, Overdraft: u.Overdraft, OverdraftInUse: u.OverdraftInUse, OptimizedAt: u.LastOptimization}
+		InUse: u.InUse, Overdraft: u.Overdraft, OverdraftInUse: u.OverdraftInUse, OptimizedAt: u.LastOptimization,
+		PeakInUse: max(a.peak, u.InUse)}
 	for _, p := range a.spec.Pools {
 		ps := poolStatus(p)
 		burstStatus(&ps, a.burst, a.retail, now)

@@ -59,7 +59,9 @@ type ReleaseSessionExcept struct {
 }
 
 // StatusRequest asks a feature actor for its wire.FeatureStatus (answered with Respond).
-type StatusRequest struct{ Detail bool }
+// With TakePeaks the answer carries the peak use since the previous such request and the
+// actor starts a new peak period (the historical-usage sampler's query).
+type StatusRequest struct{ Detail, TakePeaks bool }
 
 // Reload applies an lmreread: the feature's new pools and options gate.
 type Reload struct {

@@ -54,7 +54,8 @@ func (a *concurrentActor) status(detail bool) *wire.FeatureStatus {
 		} else {
 			ps = wire.PoolStatus{ID: p.ID, Version: versionText(p.CSS), Expiry: expiryText(p.Expiry, p.Permanent), Count: p.Count}
 		}
-		ps.InUse = p.InUse
+		ps.InUse, ps.PeakInUse = p.InUse, p.Peak
+		fs.PeakInUse += p.Peak
 		if st, ok := a.core.Burst(p.ID); ok {
 			burstStatus(&ps, st, p.Retail, now)
 		}

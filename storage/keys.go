@@ -18,6 +18,8 @@ const (
 	spaceEvent     byte = 0x08 // user/device events and audit, by (feature, time, sequence)
 	spaceAccount   byte = 0x09 // console accounts
 	spaceIDs       byte = 0x0A // id allocators' high-water marks
+	spaceHistory   byte = 0x0B // historical usage samples, by time
+	spaceHistPool  byte = 0x0C // the pools the history samples name, by number
 )
 
 // Meta keys (after spaceMeta).

@@ -163,11 +163,17 @@ func (s *Store) Accounts() ([]Account, error) {
 // scan calls fn for every key with prefix, in order; k and v are valid only
 // during the call.
 func (s *Store) scan(prefix []byte, fn func(k, v []byte) error) (err error) {
+	lower, upper := spaceBounds(prefix)
+	return s.scanRange(lower, upper, fn)
+}
+
+// scanRange calls fn for every key in [lower, upper), in order; k and v are valid only
+// during the call.
+func (s *Store) scanRange(lower, upper []byte, fn func(k, v []byte) error) (err error) {
 	if err := s.usable(); err != nil {
 		return err
 	}
 	defer recoverFatal(&err)
-	lower, upper := spaceBounds(prefix)
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
 		return fmt.Errorf("storage: reading %s: %w", s.dir, err)

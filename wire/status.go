@@ -20,15 +20,18 @@ type Status struct {
 // FeatureStatus is one feature's usage ("Users of FEATURE: (Total of N licenses issued;
 // Total of M licenses in use)").
 type FeatureStatus struct {
-	Feature        string           `json:"feature"`
-	Model          string           `json:"model"`
-	Issued         int              `json:"issued"`
-	InUse          int              `json:"inUse"`
-	Overdraft      int              `json:"overdraft"`
-	OverdraftInUse int              `json:"overdraftInUse"`
-	Pools          []PoolStatus     `json:"pools,omitempty"`
-	Checkouts      []CheckoutStatus `json:"checkouts,omitempty"` // with Query.Detail
-	OptimizedAt    time.Time        `json:"optimizedAt,omitzero"`
+	Feature        string `json:"feature"`
+	Model          string `json:"model"`
+	Issued         int    `json:"issued"`
+	InUse          int    `json:"inUse"`
+	Overdraft      int    `json:"overdraft"`
+	OverdraftInUse int    `json:"overdraftInUse"`
+	// PeakInUse is the highest InUse since the historical-usage sampler last read it
+	// ("Historical Use"); filled only for the sampler's query.
+	PeakInUse   int              `json:"peakInUse,omitempty"`
+	Pools       []PoolStatus     `json:"pools,omitempty"`
+	Checkouts   []CheckoutStatus `json:"checkouts,omitempty"` // with Query.Detail
+	OptimizedAt time.Time        `json:"optimizedAt,omitzero"`
 }
 
 // PoolStatus is one license pool (one INCREMENT line, or lines merged by the server).
@@ -39,6 +42,7 @@ type PoolStatus struct {
 	Count        int    `json:"count"`
 	Overdraft    int    `json:"overdraft"`
 	InUse        int    `json:"inUse"`
+	PeakInUse    int    `json:"peakInUse,omitempty"` // as FeatureStatus.PeakInUse
 	VendorString string `json:"vendorString,omitempty"`
 	DupGroup     string `json:"dupGroup,omitempty"`
 	Pending      bool   `json:"pending,omitempty"` // START date in the future

@@ -251,6 +251,7 @@ func (f *Feature) newLicense(p *pool, device string, units int, user, host, disp
 	p.link(l)
 	p.inUse += units
 	f.inUse += units
+	p.peak = max(p.peak, p.inUse)
 	if f.policy != nil {
 		f.policy.Took(user, host, display, units)
 	}

@@ -23,6 +23,7 @@ type pool struct {
 	retail    int         // Retail license lines: burst mode is armed only for these
 	burst     burst.State // from the spec when the pool is new, then its own
 	inUse     int         // units held by devices
+	peak      int         // the highest inUse since TakePeaks last reset it ("Historical Use")
 	licenses  map[string]*license
 	// Licenses in the order they were taken, so that status lists them stably.
 	first, last *license

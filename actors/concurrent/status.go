@@ -23,6 +23,7 @@ type PoolStatus struct {
 	NotStarted bool
 	Removed    bool // gone from the license files; shown while devices still hold licenses
 	Retail     int  // Retail license lines (burst mode)
+	Peak       int  // the highest InUse since the last TakePeaks (at least InUse)
 	Licenses   []LicenseStatus
 }
 
@@ -47,7 +48,7 @@ func (f *Feature) Status(now time.Time) Status {
 	st := Status{Feature: f.name, InUse: f.inUse, Installed: f.Installed(now), Pools: make([]PoolStatus, 0, len(f.pools))}
 	for _, p := range f.pools {
 		ps := PoolStatus{
-			ID: p.id, CSS: p.css, Count: p.count, InUse: p.inUse,
+			ID: p.id, CSS: p.css, Count: p.count, InUse: p.inUse, Peak: max(p.peak, p.inUse),
 			Expiry: p.expiry, Permanent: p.permanent, Start: p.start,
 			Expired: p.expired(now), NotStarted: !p.started(now), Removed: p.removed, Retail: p.retail,
 			Licenses: make([]LicenseStatus, 0, len(p.licenses)),
@@ -82,3 +83,13 @@ func (f *Feature) Installed(now time.Time) int {
 
 // Holders is the number of checkouts held.
 func (f *Feature) Holders() int { return len(f.holders) }
+
+// TakePeaks starts a new peak period in every pool: a pool's peak is again its current use.
+// The historical-usage sampler calls it (through the actor) right after it read Status, so
+// that a burst of checkouts and check-ins between two samples still shows as that period's
+// peak ("Historical Use"). The hot path only keeps a running maximum (newLicense).
+func (f *Feature) TakePeaks() {
+	for _, p := range f.pools {
+		p.peak = p.inUse
+	}
+}

@@ -68,6 +68,8 @@ type Config struct {
 	Product ProductSecurity
 	// Limits holds what one connection, or all of them together, may cost the server.
 	Limits Limits
+	// History configures the historical usage sampler ("Historical Use").
+	History HistoryConfig
 }
 
 // Limits bound what clients can make the server hold, whatever they send. Zero values

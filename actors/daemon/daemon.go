@@ -61,6 +61,12 @@ type Daemon struct {
 	stopWatch  chan struct{}
 	watchDone  chan struct{}
 
+	// Historical usage ("Historical Use"): the store's side and the sampler (history.go).
+	history        *historyDB
+	historySamples atomic.Int64
+	samplerStop    chan struct{}
+	samplerDone    chan struct{}
+
 	shutdownOnce sync.Once
 	done         chan struct{}
 }
@@ -119,6 +125,9 @@ func Start(cfg Config) (_ *Daemon, err error) {
 	cleanups = append(cleanups, func() { _ = d.store.Close() })
 	d.committer = d.store.StartCommitter(storage.CommitterOptions{Delay: cfg.CommitDelay})
 	cleanups = append(cleanups, func() { _ = d.committer.Close() })
+	if d.history, err = openHistory(d.store, cfg.History.Retention); err != nil {
+		return nil, err
+	}
 
 	debugOut := cfg.DebugLog
 	if debugOut == nil {
@@ -176,6 +185,7 @@ func Start(cfg Config) (_ *Daemon, err error) {
 	go d.acceptLoop(d.lm)
 	go d.acceptLoop(d.vd)
 	go d.watchLicenseDir()
+	d.startSampler()
 	return d, nil
 }
 
@@ -275,6 +285,7 @@ func (d *Daemon) Shutdown() {
 			_ = c.Close()
 		}
 		d.conns.Wait()
+		d.stopSampler() // it asks the actors for their status
 		d.engine.Stop()
 		if err := d.committer.Close(); err != nil {
 			d.log.Error("flush the committer", zap.Error(err))

@@ -206,6 +206,8 @@ func (d *Daemon) adminOp(op string, args []byte) (any, error) {
 		}
 		d.engine.Send(r.PID, &actors.Panic{})
 		return map[string]string{"status": "panic sent to " + a.Feature}, nil
+	case "history.csv", "history.series", "history.retention":
+		return d.historyOp(op, args)
 	case "udadmin":
 		var req UDAdminRequest
 		if len(args) > 0 {
