@@ -10,7 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/licd/licd/history"
+	"github.com/licd/licd/actors/history"
 	"github.com/licd/licd/wire"
 )
 

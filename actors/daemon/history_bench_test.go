@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/licd/licd/history"
+	"github.com/licd/licd/actors/history"
 	"github.com/licd/licd/storage"
 )
 

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/licd/licd/history"
+	"github.com/licd/licd/actors/history"
 	"github.com/licd/licd/storage"
 )
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 
-	"github.com/licd/licd/history"
+	"github.com/licd/licd/actors/history"
 	"github.com/licd/licd/license"
 	"github.com/licd/licd/storage"
 	"github.com/licd/licd/wire"

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/licd/licd/actors/daemon"
-	"github.com/licd/licd/history"
+	"github.com/licd/licd/actors/history"
 	"github.com/licd/licd/license"
 )
 

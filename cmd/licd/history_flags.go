@@ -4,7 +4,7 @@ import (
 	"flag"
 
 	"github.com/licd/licd/actors/daemon"
-	"github.com/licd/licd/history"
+	"github.com/licd/licd/actors/history"
 )
 
 // historyFlags configure historical usage ("Historical Use").
