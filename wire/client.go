@@ -423,3 +423,16 @@ func (c *Client) unavailableLocked() error {
 }
 
 func (c *Client) now() time.Time { return c.opt.Now() }
+
+// Alerts is the server's alerts, most severe first (Query{Kind: QueryAlerts}).
+func (c *Client) Alerts(ctx context.Context) ([]Alert, error) {
+	b, err := c.Query(ctx, Query{Kind: QueryAlerts})
+	if err != nil {
+		return nil, err
+	}
+	var out []Alert
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("wire: the server's alerts answer is not valid JSON: %w", err)
+	}
+	return out, nil
+}

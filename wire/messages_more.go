@@ -94,6 +94,7 @@ func (m *ReconcileResult) Decode(p []byte) error {
 const (
 	QueryStatus    = "status"    // QueryResult.JSON is a Status
 	QueryInventory = "inventory" // QueryResult.JSON is a list of InventoryItem
+	QueryAlerts    = "alerts"    // QueryResult.JSON is a list of Alert, most severe first
 )
 
 // Query asks for the server's state; it needs no session (lmstat). Answered by QueryResult.

@@ -68,6 +68,8 @@ type Config struct {
 	Product ProductSecurity
 	// Limits holds what one connection, or all of them together, may cost the server.
 	Limits Limits
+	// Alerts configures the alerts' webhook and evaluation interval.
+	Alerts AlertsConfig
 }
 
 // Limits bound what clients can make the server hold, whatever they send. Zero values

@@ -41,12 +41,12 @@ type Daemon struct {
 	productTLS *tls.Config
 	creds      *credentials
 	hellos     helloLimiter
-	limits   Limits
-	maxConns int    // product connections served at once
-	nofile   uint64 // RLIMIT_NOFILE at start
-	open     atomic.Int64
-	refusing atomic.Int64
-	refused  atomic.Int64
+	limits     Limits
+	maxConns   int    // product connections served at once
+	nofile     uint64 // RLIMIT_NOFILE at start
+	open       atomic.Int64
+	refusing   atomic.Int64
+	refused    atomic.Int64
 	// Query answers: status builds running (a semaphore) and bytes of answers built and
 	// not yet written, of every connection.
 	builds     chan struct{}
@@ -62,6 +62,8 @@ type Daemon struct {
 	lastReread ReadReport
 	stopWatch  chan struct{}
 	watchDone  chan struct{}
+
+	alerts alertsRun
 
 	shutdownOnce sync.Once
 	done         chan struct{}
@@ -173,6 +175,10 @@ func Start(cfg Config) (_ *Daemon, err error) {
 	if d.vd, err = net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(cfg.port(cfg.VendorPort, 7279)))); err != nil {
 		return nil, fmt.Errorf("listen on the vendor daemon port: %w (choose another with -vendor-port)", err)
 	}
+	if err = d.startAlerts(); err != nil {
+		return nil, err
+	}
+	cleanups = append(cleanups, d.stopAlerts)
 	d.debug.Info(d.now(), fmt.Sprintf("licd %s started on %s: license manager port %d, vendor daemon port %d", Version, d.hostname, d.LMAddr().Port, d.VendorAddr().Port))
 	d.accepts.Add(2)
 	go d.acceptLoop(d.lm)
@@ -277,6 +283,7 @@ func (d *Daemon) Shutdown() {
 			_ = c.Close()
 		}
 		d.conns.Wait()
+		d.stopAlerts()
 		d.engine.Stop()
 		if err := d.committer.Close(); err != nil {
 			d.log.Error("flush the committer", zap.Error(err))

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/licd/licd/wire"
 )
 
@@ -28,8 +30,16 @@ func (c *conn) query(reqID uint32, q wire.Query) {
 	case "inventory":
 		_ = c.answer(reqID, func() (any, error) { return inventoryItems(c.d.engine.Inventory()), nil },
 			func(b []byte) wire.Message { return &wire.QueryResult{JSON: b} })
+	case "alerts":
+		_ = c.answer(reqID, func() (any, error) {
+			a, err := c.d.Alerts()
+			if err != nil {
+				return nil, asWireError(err)
+			}
+			return a, nil
+		}, func(b []byte) wire.Message { return &wire.QueryResult{JSON: b} })
 	default:
-		c.deny(reqID, wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("unknown query %q: use status or inventory", q.Kind)))
+		c.deny(reqID, wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("unknown query %q: use status, inventory or alerts", q.Kind)))
 	}
 }
 
@@ -106,6 +116,13 @@ func (d *Daemon) Status(feature string, detail bool) (*wire.Status, error) {
 	}
 	if inv != nil {
 		st.Files = inv.Files
+	}
+	if feature == "" {
+		// The full status carries the alerts, so that lmstat can print them; an alert that
+		// cannot be evaluated must not cost the status.
+		if st.Alerts, err = d.evaluateAlerts(features); err != nil {
+			d.log.Warn("alerts in the status", zap.Error(err))
+		}
 	}
 	return st, nil
 }

@@ -190,6 +190,10 @@ func (d *Daemon) adminOp(op string, args []byte) (any, error) {
 		return d.accountsOp(op, args)
 	case "burst.enable", "burst.disable", "burst.query":
 		return d.burstOp(op)
+	case "alerts":
+		return d.Alerts()
+	case "alerts.counters":
+		return d.AlertCounters(), nil
 	case "fault.panic":
 		if !d.cfg.FaultInjection {
 			return nil, wire.Errorf(wire.CodeDisabled, "fault injection is a test hook: start licd with -test-fault-injection")
@@ -215,5 +219,5 @@ func (d *Daemon) adminOp(op string, args []byte) (any, error) {
 		}
 		return d.udadmin(req)
 	}
-	return nil, wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("unknown admin operation %q (reread, shutdown, udadmin, burst.enable, burst.disable, burst.query, ...)", op))
+	return nil, wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("unknown admin operation %q (reread, shutdown, udadmin, burst.enable, burst.disable, burst.query, alerts, alerts.counters, ...)", op))
 }
