@@ -68,6 +68,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var keys multiFlag
 	fs.Var(&keys, "trust", "another vendor public key file to trust (repeatable)")
 	productFlags(fs, &cfg.Product)
+	lifecycleFlags(fs, &cfg)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
