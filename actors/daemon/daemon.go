@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -57,6 +56,8 @@ type Daemon struct {
 	shutting bool
 	conns    sync.WaitGroup
 	accepts  sync.WaitGroup
+
+	logs logFiles // where the debug and report logs went (logs.go)
 
 	rereadMu   sync.Mutex
 	lastReread ReadReport
@@ -124,21 +125,9 @@ func Start(cfg Config) (_ *Daemon, err error) {
 	d.committer = d.store.StartCommitter(storage.CommitterOptions{Delay: cfg.CommitDelay})
 	cleanups = append(cleanups, func() { _ = d.committer.Close() })
 
-	debugOut := cfg.DebugLog
-	if debugOut == nil {
-		// User and device names: private, even if an earlier licd created it readable.
-		f, ferr := os.OpenFile(filepath.Join(cfg.DataDir, "CITRIX.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-		if ferr == nil {
-			if ferr = f.Chmod(0o600); ferr != nil {
-				_ = f.Close()
-			}
-		}
-		if ferr != nil {
-			return nil, fmt.Errorf("open the vendor debug log: %w", ferr)
-		}
-		debugOut = f
+	if err = d.openLogs(); err != nil {
+		return nil, err
 	}
-	d.debug = actors.NewDebugLog(debugOut, "CITRIX")
 	cleanups = append(cleanups, d.debug.Close)
 
 	d.system = actor.NewActorSystem(actor.WithLoggerFactory(slogToZap(d.log)))

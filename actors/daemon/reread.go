@@ -58,6 +58,7 @@ func (d *Daemon) Reread() (ReadReport, error) {
 	for _, e := range opts.Errors {
 		rep.Options = append(rep.Options, "error: "+e.Error())
 	}
+	rep.Options = append(rep.Options, d.logChanges(opts)...)
 	var mask uint8
 	if opts.NoLogIn {
 		mask |= 2
