@@ -403,7 +403,7 @@ func (a *sessionsActor) forget(st *sessionState) {
 
 // prune forgets released sessions whose caching window has passed.
 func (a *sessionsActor) prune() {
-	cutoff := a.env.Now().Add(-a.cfg.CachingWindow).UnixNano()
+	cutoff := a.env.Now().Add(-a.engine.CachingWindow()).UnixNano()
 	for _, st := range a.byToken {
 		if st.rec.Released && st.rec.LastSeen < cutoff {
 			a.known--
