@@ -38,7 +38,7 @@ func TestDueWalkedClock(t *testing.T) {
 	}{
 		{10 * time.Minute, func() { tr.UserIdle(2, t0.Add(10*time.Minute)) }, "[]"},
 		{64 * time.Minute, nil, "[]"},
-		{65 * time.Minute, nil, "[1]"},                                     // quiet since 0:05
+		{65 * time.Minute, nil, "[1]"},                                    // quiet since 0:05
 		{69 * time.Minute, func() { tr.UserIdle(2, time.Time{}) }, "[1]"}, // the user is back
 		{70 * time.Minute, nil, "[1]"},
 		{80 * time.Minute, func() { tr.UserIdle(2, t0.Add(80*time.Minute)) }, "[1]"},
