@@ -59,6 +59,10 @@ func (d *Daemon) Reread() (ReadReport, error) {
 		rep.Options = append(rep.Options, "error: "+e.Error())
 	}
 	rep.Options = append(rep.Options, d.logChanges(opts)...)
+	for _, w := range unappliedWarnings(opts, inv) {
+		rep.Options = append(rep.Options, w)
+		d.log.Warn("parsed but not applied", zap.String("what", w))
+	}
 	var mask uint8
 	if opts.NoLogIn {
 		mask |= 2
