@@ -48,6 +48,7 @@ type alertsRun struct {
 	state  alerts.State
 	loaded bool
 	evals  uint64
+	last   []alerts.Alert // the last evaluation's
 	hook   *webhook.Webhook
 	stop   chan struct{}
 	done   chan struct{}
@@ -155,6 +156,7 @@ func (d *Daemon) evaluateAlerts(features []wire.FeatureStatus) ([]alerts.Alert, 
 	}
 	out, changes, dirty := alerts.Evaluate(in, &a.state)
 	a.evals++
+	a.last = out
 	if dirty {
 		b, err := a.state.Encode()
 		if err == nil {
@@ -291,4 +293,11 @@ func (d *Daemon) AlertCounters() AlertCounters {
 		c.Webhook = &w
 	}
 	return c
+}
+
+// lastAlerts is the last evaluation's alerts (nil before the first).
+func (d *Daemon) lastAlerts() []alerts.Alert {
+	d.alerts.mu.Lock()
+	defer d.alerts.mu.Unlock()
+	return append([]alerts.Alert(nil), d.alerts.last...)
 }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/licd/licd/wire"
 )
 
@@ -118,11 +116,10 @@ func (d *Daemon) Status(feature string, detail bool) (*wire.Status, error) {
 		st.Files = inv.Files
 	}
 	if feature == "" {
-		// The full status carries the alerts, so that lmstat can print them; an alert that
-		// cannot be evaluated must not cost the status.
-		if st.Alerts, err = d.evaluateAlerts(features); err != nil {
-			d.log.Warn("alerts in the status", zap.Error(err))
-		}
+		// The full status carries the alerts of the last evaluation (the alerts loop's, every
+		// -alerts-interval, or an alerts request's), so that lmstat can print them without
+		// the status paying for an evaluation.
+		st.Alerts = d.lastAlerts()
 	}
 	return st, nil
 }
