@@ -56,6 +56,7 @@ type Engine struct {
 	inv     atomic.Pointer[license.Inventory]
 	opts    atomic.Pointer[license.Options]
 	missing atomic.Pointer[map[string]*wire.Error]
+	window  atomic.Int64 // the caching window in force (CachingWindowOf the inventory)
 
 	applyMu sync.Mutex // serialises Apply (admin path only, never the checkout path)
 }
@@ -79,6 +80,7 @@ func NewEngine(env *Env, cfg EngineConfig) *Engine {
 		cfg.CachingWindow = 30 * 24 * time.Hour
 	}
 	e := &Engine{env: env, cfg: cfg}
+	e.window.Store(int64(cfg.CachingWindow))
 	e.routes.Store(newRoutes(nil))
 	empty := map[string]*wire.Error{}
 	e.missing.Store(&empty)
@@ -100,6 +102,31 @@ func (e *Engine) Inventory() *license.Inventory { return e.inv.Load() }
 
 // Options returns the options last applied (may be nil).
 func (e *Engine) Options() *license.Options { return e.opts.Load() }
+
+// CachingWindow is how long a released session is remembered for its product to reconcile:
+// the longest grace period (GP=) of the inventory.
+func (e *Engine) CachingWindow() time.Duration { return time.Duration(e.window.Load()) }
+
+// CachingWindowOf is the longest caching-mode grace period of an inventory's licenses (the
+// vendor string's GP=, in hours: "GP=720" is the 30 days of "License caching mode"), or def
+// when none says: the products license themselves from their cache that long, so the server
+// remembers their released sessions that long for their reconcile.
+func CachingWindowOf(inv *license.Inventory, def time.Duration) time.Duration {
+	var hours int
+	if inv != nil {
+		for _, p := range inv.Pools {
+			for _, l := range p.Lines {
+				if gp, ok := l.VendorString.GP(); ok && gp > hours {
+					hours = gp
+				}
+			}
+		}
+	}
+	if hours <= 0 {
+		return def
+	}
+	return time.Duration(hours) * time.Hour
+}
 
 // Heartbeat is the server's heartbeat interval.
 func (e *Engine) Heartbeat() time.Duration { return e.cfg.Heartbeat }
@@ -189,6 +216,7 @@ func (e *Engine) Apply(inv *license.Inventory, opts *license.Options) (ApplyRepo
 		missing[l.Feature] = wire.Errorf(wire.CodeNotYetStarted, fmt.Sprintf("%s starts on %s", l.Feature, l.Start.Format("02-Jan-2006")))
 	}
 	e.inv.Store(inv)
+	e.window.Store(int64(CachingWindowOf(inv, e.cfg.CachingWindow)))
 	e.opts.Store(opts)
 	e.missing.Store(&missing)
 	e.routes.Store(newRoutes(routes))

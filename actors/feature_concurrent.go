@@ -91,7 +91,9 @@ func (a *concurrentActor) Receive(ctx actor.Context) {
 		a.pl.recycle(m.p)
 		a.pl.flush()
 	case *CheckinDeviceRequest:
+		before := a.core.SessionHolders(m.Session)
 		handles := a.core.CheckinDeviceOf(m.Device, m.Session)
+		a.released(before, handles, ReasonDeviceCheckin)
 		for _, h := range handles {
 			a.pl.batch().DeleteGrant(h)
 		}
@@ -99,13 +101,19 @@ func (a *concurrentActor) Receive(ctx actor.Context) {
 		r.sink, r.reqID, r.kind, r.ack = m.Sink, m.ReqID, replyAck, wire.Ack{Released: uint32(len(handles))}
 		a.pl.flush()
 	case *ReleaseSession:
-		for _, h := range a.core.ReleaseSession(m.Session) {
+		before := a.core.SessionHolders(m.Session)
+		handles := a.core.ReleaseSession(m.Session)
+		a.released(before, handles, m.reason())
+		for _, h := range handles {
 			a.pl.batch().DeleteGrant(h)
 		}
 		ackRelease(&a.pl, m)
 		a.pl.flush()
 	case *ReleaseSessionExcept:
-		for _, h := range a.core.ReleaseSessionExcept(m.Session, m.Keep, m.Before) {
+		before := a.core.SessionHolders(m.Session)
+		handles := a.core.ReleaseSessionExcept(m.Session, m.Keep, m.Before)
+		a.released(before, handles, ReasonReconcile)
+		for _, h := range handles {
 			a.pl.batch().DeleteGrant(h)
 		}
 		a.pl.flush()
@@ -226,11 +234,13 @@ func (a *concurrentActor) checkout(m *CheckoutRequest) {
 	r := a.pl.addReply()
 	r.sink, r.reqID, r.kind, r.handle = m.Sink, m.ReqID, replyGrant, handle
 	r.grant = wire.Grant{Handle: handle, Feature: a.spec.Name, PoolID: g.PoolID, CSS: g.CSS, Shared: g.Shared}
-	a.env.Debug.Log(now, LogOut, a.spec.Name, c.User, c.ClientHost, "")
+	a.env.Debug.Record(Event{When: now, Kind: LogOut, Feature: a.spec.Name, User: c.User, Host: c.ClientHost,
+		Device: device, Product: c.Product, Pool: g.PoolID, Handle: handle, Session: m.Session})
 }
 
 func (a *concurrentActor) deny(m *CheckoutRequest, e *wire.Error, now time.Time) {
-	a.env.Debug.Log(now, LogDenied, a.spec.Name, m.Req.User, m.Req.ClientHost, e.Code.Text())
+	a.env.Debug.Record(Event{When: now, Kind: LogDenied, Feature: a.spec.Name, User: m.Req.User, Host: m.Req.ClientHost,
+		Device: m.Req.Device, Product: m.Req.Product, Session: m.Session, Code: int32(e.Code), Detail: e.Code.Text()})
 	r := a.pl.addReply()
 	r.sink, r.reqID, r.kind = m.Sink, m.ReqID, replyDenial
 	r.denial = wire.Denial{Code: e.Code, Detail: e.Detail}
@@ -250,7 +260,31 @@ func (a *concurrentActor) checkin(m *CheckinRequest) {
 	a.pl.batch().DeleteGrant(m.Handle)
 	r := a.pl.addReply()
 	r.sink, r.reqID, r.kind, r.ack = m.Sink, m.ReqID, replyAck, wire.Ack{Released: 1}
-	a.env.Debug.Log(a.env.Now(), LogIn, a.spec.Name, h.User, h.Host, "")
+	a.logIn(&h, ReasonCheckin, a.env.Now())
+}
+
+// logIn writes the IN line (and report record) of one released checkout.
+func (a *concurrentActor) logIn(h *concurrent.Holder, reason string, now time.Time) {
+	a.env.Debug.Record(Event{When: now, Kind: LogIn, Feature: a.spec.Name, User: h.User, Host: h.Host, Device: h.Device,
+		Product: h.Product, Pool: h.PoolID, Handle: h.Handle, Session: h.Session, Detail: reason})
+}
+
+// released writes the IN lines of the checkouts a release ended (handles), from what the
+// session held before it (before).
+func (a *concurrentActor) released(before []concurrent.Holder, handles []uint64, reason string) {
+	if len(handles) == 0 {
+		return
+	}
+	now := a.env.Now()
+	gone := make(map[uint64]struct{}, len(handles))
+	for _, h := range handles {
+		gone[h] = struct{}{}
+	}
+	for i := range before {
+		if _, ok := gone[before[i].Handle]; ok {
+			a.logIn(&before[i], reason, now)
+		}
+	}
 }
 
 // rollback undoes the grants of a batch that could not be made durable: they were never

@@ -149,7 +149,7 @@ func (a *udActor) Receive(ctx actor.Context) {
 		n := 0
 		for h, hold := range a.held {
 			if hold.device == m.Device && hold.session == m.Session {
-				a.disconnect(h, hold)
+				a.disconnect(h, hold, ReasonDeviceCheckin)
 				n++
 			}
 		}
@@ -159,7 +159,7 @@ func (a *udActor) Receive(ctx actor.Context) {
 	case *ReleaseSession:
 		for h, hold := range a.held {
 			if hold.session == m.Session {
-				a.disconnect(h, hold)
+				a.disconnect(h, hold, m.reason())
 			}
 		}
 		ackRelease(&a.pl, m)
@@ -167,7 +167,7 @@ func (a *udActor) Receive(ctx actor.Context) {
 	case *ReleaseSessionExcept:
 		for h, hold := range a.held {
 			if _, kept := m.Keep[h]; hold.session == m.Session && !kept && hold.start.Before(m.Before) {
-				a.disconnect(h, hold)
+				a.disconnect(h, hold, ReasonReconcile)
 			}
 		}
 		a.afterChange()
@@ -187,7 +187,7 @@ func (a *udActor) Receive(ctx actor.Context) {
 			m.Reply <- res
 			return
 		}
-		a.persistReleased(rel)
+		a.persistReleased(rel, ReasonUDAdmin)
 		users, devices := a.core.ReleasedCounts()
 		a.pl.batch().PutCounter(storage.UDAdminUsersReleasedCounter(a.spec.Name), users)
 		a.pl.batch().PutCounter(storage.UDAdminDevicesReleasedCounter(a.spec.Name), devices)
@@ -365,7 +365,8 @@ func (a *udActor) checkout(m *CheckoutRequest) {
 		case errors.As(err, &le):
 			code = wire.CodeLicensedNumberReached
 		}
-		a.env.Debug.Log(now, LogDenied, a.spec.Name, c.User, c.ClientHost, code.Text())
+		a.env.Debug.Record(Event{When: now, Kind: LogDenied, Feature: a.spec.Name, User: c.User, Host: c.ClientHost,
+			Device: device, Product: c.Product, Session: m.Session, Code: int32(code), Detail: code.Text()})
 		r := a.pl.addReply()
 		r.sink, r.reqID, r.kind = m.Sink, m.ReqID, replyDenial
 		r.denial = wire.Denial{Code: code, Detail: err.Error()}
@@ -398,7 +399,8 @@ func (a *udActor) checkout(m *CheckoutRequest) {
 	r := a.pl.addReply()
 	r.sink, r.reqID, r.kind, r.handle = m.Sink, m.ReqID, replyGrant, handle
 	r.grant = wire.Grant{Handle: handle, Feature: a.spec.Name, Assigned: d.Kind.String(), Shared: !d.NewLicense}
-	a.env.Debug.Log(now, LogOut, a.spec.Name, c.User, c.ClientHost, "")
+	a.env.Debug.Record(Event{When: now, Kind: LogOut, Feature: a.spec.Name, User: c.User, Host: c.ClientHost,
+		Device: d.Edge.Device, Product: c.Product, Handle: handle, Session: m.Session})
 }
 
 // connect grants a connection. A reconciling product's connection is reinstated even when
@@ -436,21 +438,22 @@ func (a *udActor) checkin(m *CheckinRequest) {
 		denyCheckin(&a.pl, m, wire.CodeNotHolder, fmt.Sprintf("handle %d of %s belongs to another product session; nothing was released", m.Handle, a.spec.Name))
 		return
 	}
-	a.disconnect(m.Handle, hold)
+	a.disconnect(m.Handle, hold, ReasonCheckin)
 	r := a.pl.addReply()
 	r.sink, r.reqID, r.kind, r.ack = m.Sink, m.ReqID, replyAck, wire.Ack{Released: 1}
 }
 
 // disconnect closes one connection: its lease starts running out when it was the pair's
 // last ("License assignment period").
-func (a *udActor) disconnect(handle uint64, hold *udHold) {
+func (a *udActor) disconnect(handle uint64, hold *udHold, reason string) {
 	now := a.env.Now()
 	delete(a.held, handle)
 	a.pl.batch().DeleteGrant(handle)
 	if e, ok := a.core.Disconnect(hold.user, hold.device, now); ok {
 		a.putEdge(&e)
 	}
-	a.env.Debug.Log(now, LogIn, a.spec.Name, hold.user, hold.host, "")
+	a.env.Debug.Record(Event{When: now, Kind: LogIn, Feature: a.spec.Name, User: hold.user, Host: hold.host, Device: hold.device,
+		Product: hold.prod, Handle: handle, Session: hold.session, Detail: reason})
 }
 
 // maybeOptimize starts an optimization when one is due: ended leases are dropped first,
@@ -461,7 +464,7 @@ func (a *udActor) maybeOptimize(ctx actor.Context) {
 	if a.optimizing || now.Before(a.core.NextOptimization(now)) {
 		return
 	}
-	a.persistReleased(a.core.Expire(now))
+	a.persistReleased(a.core.Expire(now), ReasonLeaseExpired)
 	in := a.core.PrepareOptimization(now)
 	if in == nil {
 		return
@@ -481,9 +484,14 @@ func (a *udActor) pruneEvents() {
 	a.pl.batch().DeleteEventsBefore(a.spec.Name, now.Add(-a.env.EventRetention).UnixNano())
 }
 
-func (a *udActor) persistReleased(rel []userdevice.Released) {
+func (a *udActor) persistReleased(rel []userdevice.Released, reason string) {
 	b := a.pl.batch()
+	now := a.env.Now()
 	for _, r := range rel {
+		if r.UserLicenseEnded || r.DeviceLicenseEnded {
+			// The user's or device's license went back: an IN line with what released it.
+			a.env.Debug.Record(Event{When: now, Kind: LogIn, Feature: a.spec.Name, User: r.User, Host: r.Device, Device: r.Device, Detail: reason})
+		}
 		b.DeleteUDEdge(a.spec.Name, r.User, r.Device)
 		if r.UserLicenseEnded {
 			b.DeleteUDLicense(a.spec.Name, uint8(userdevice.KindUser), r.User)

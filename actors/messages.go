@@ -48,6 +48,15 @@ type CheckinDeviceRequest struct {
 type ReleaseSession struct {
 	Session uint64
 	Ack     Sink
+	// Reason is what the IN lines of the debug log say (ReasonGoodbye, ReasonLinger, ...).
+	Reason string
+}
+
+func (m *ReleaseSession) reason() string {
+	if m.Reason == "" {
+		return ReasonLinger
+	}
+	return m.Reason
 }
 
 // ReleaseSessionExcept ends what a reconciling product no longer states: the session's

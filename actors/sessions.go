@@ -346,7 +346,7 @@ func (a *sessionsActor) expire(m *lingerExpired) {
 	if st == nil || st.epoch != m.epoch || !st.rec.Lost {
 		return
 	}
-	a.release(st, nil)
+	a.release(st, nil, ReasonLinger)
 	if st.rec.Used && len(st.rec.TokenHash) > 0 && a.known < maxKnown {
 		// Remembered for the caching window: the product may come back and reconcile.
 		st.rec.Released = true
@@ -365,7 +365,7 @@ func (a *sessionsActor) goodbye(m *SessionGoodbye) {
 	wait := &releaseWait{done: m.Done}
 	wait.left.Store(1) // the session record's own batch
 	if st := a.byID[m.ID]; st != nil {
-		a.release(st, wait)
+		a.release(st, wait, ReasonGoodbye)
 		a.forget(st)
 	}
 	r := a.pl.addReply()
@@ -374,8 +374,8 @@ func (a *sessionsActor) goodbye(m *SessionGoodbye) {
 
 // release ends a session's holdings: every feature releases what it held, and answers wait
 // (when set) once that is durable.
-func (a *sessionsActor) release(st *sessionState, wait *releaseWait) {
-	msg := &ReleaseSession{Session: st.rec.ID}
+func (a *sessionsActor) release(st *sessionState, wait *releaseWait, reason string) {
+	msg := &ReleaseSession{Session: st.rec.ID, Reason: reason}
 	features := a.engine.Routes().All()
 	if wait != nil {
 		wait.left.Add(int32(len(features))) // before any feature can answer
@@ -403,7 +403,7 @@ func (a *sessionsActor) forget(st *sessionState) {
 
 // prune forgets released sessions whose caching window has passed.
 func (a *sessionsActor) prune() {
-	cutoff := a.env.Now().Add(-a.cfg.CachingWindow).UnixNano()
+	cutoff := a.env.Now().Add(-a.engine.CachingWindow()).UnixNano()
 	for _, st := range a.byToken {
 		if st.rec.Released && st.rec.LastSeen < cutoff {
 			a.known--

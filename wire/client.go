@@ -423,3 +423,51 @@ func (c *Client) unavailableLocked() error {
 }
 
 func (c *Client) now() time.Time { return c.opt.Now() }
+
+// Alerts is the server's alerts, most severe first (Query{Kind: QueryAlerts}).
+func (c *Client) Alerts(ctx context.Context) ([]Alert, error) {
+	b, err := c.Query(ctx, Query{Kind: QueryAlerts})
+	if err != nil {
+		return nil, err
+	}
+	var out []Alert
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("wire: the server's alerts answer is not valid JSON: %w", err)
+	}
+	return out, nil
+}
+
+// UserIdle tells the server that the user of handle (a Grant's Handle) has been idle for
+// idleFor, or is active again (0), for the options file's TIMEOUT ("INACTIVE"). released
+// reports that the server checked the license in because of it; the client then forgets the
+// handle. In License caching mode, or for a license granted from the cache, there is no
+// server to tell and nothing happens.
+func (c *Client) UserIdle(ctx context.Context, handle uint64, idleFor time.Duration) (released bool, err error) {
+	c.hmu.Lock()
+	h, ok := c.holds[handle]
+	caching := c.caching
+	c.hmu.Unlock()
+	if !ok {
+		return false, Errorf(CodeUnknownHandle, fmt.Sprintf("handle %d is not held by this product server", handle))
+	}
+	if caching || h.server == 0 {
+		return false, nil
+	}
+	cn := c.conn.Load()
+	if cn == nil {
+		return false, nil
+	}
+	var ack Ack
+	if err := c.roundTrip(ctx, cn, &UserIdle{Handle: h.server, IdleSeconds: uint64(max(idleFor, 0) / time.Second)}, &ack); err != nil {
+		if errors.Is(err, errConnLost) {
+			return false, nil
+		}
+		return false, err
+	}
+	if ack.Released > 0 {
+		c.hmu.Lock()
+		c.removeHolding(handle)
+		c.hmu.Unlock()
+	}
+	return ack.Released > 0, nil
+}

@@ -185,8 +185,31 @@ func (c *Client) CachingMode() (active bool, left time.Duration) {
 	return true, c.cachingLeft(c.now())
 }
 
+// cachingLeft is how long the product may still license itself: the longest grace period
+// of its cached features. The caller holds hmu.
 func (c *Client) cachingLeft(now time.Time) time.Duration {
-	return max(0, c.opt.CachingPeriod-now.Sub(c.cachingSince))
+	var period time.Duration
+	for feature := range c.inventory {
+		period = max(period, c.gracePeriod(feature))
+	}
+	if len(c.inventory) == 0 {
+		period = c.opt.CachingPeriod
+	}
+	return max(0, period-now.Sub(c.cachingSince))
+}
+
+// gracePeriod is a feature's caching-mode grace period: its licenses' GP= (the longest of
+// them; "GP=720" is the 30 days of "License caching mode"), else
+// ClientOptions.CachingPeriod. The caller holds hmu.
+func (c *Client) gracePeriod(feature string) time.Duration {
+	var hours uint32
+	for _, it := range c.inventory[feature] {
+		hours = max(hours, it.GraceHours)
+	}
+	if hours == 0 {
+		return c.opt.CachingPeriod
+	}
+	return time.Duration(hours) * time.Hour
 }
 
 // cacheCheckout grants req from the cached inventory when in caching mode; handled is false
@@ -223,12 +246,13 @@ func (c *Client) cacheCheckoutBatch(reqs []Checkout) (items []BatchItem, handled
 
 // cacheGrant applies the caching-mode rules. The caller holds hmu.
 func (c *Client) cacheGrant(req *Checkout, now time.Time) (Grant, error) {
-	if c.cachingLeft(now) <= 0 {
-		// "If the License caching mode runs out, the product stops accepting connections."
-		return Grant{}, Errorf(CodeCannotConnect, fmt.Sprintf("license caching mode ran out: no contact with the license server %v since %s "+
-			"(caching period %s); restore the connection to the license server", c.addrs, c.cachingSince.Format(time.RFC3339), c.opt.CachingPeriod))
-	}
 	feature := req.FeatureName()
+	if period := c.gracePeriod(feature); now.Sub(c.cachingSince) >= period {
+		// "If the License caching mode runs out, the product stops accepting connections."
+		// Its length is the licenses' grace period, the vendor string's GP=.
+		return Grant{}, Errorf(CodeCannotConnect, fmt.Sprintf("license caching mode ran out for %s: no contact with the license server %v since %s "+
+			"(grace period %s); restore the connection to the license server", feature, c.addrs, c.cachingSince.Format(time.RFC3339), period))
+	}
 	items, ok := c.inventory[feature]
 	if !ok {
 		return Grant{}, Errorf(CodeNoSuchFeature, "feature "+feature+" is not in the inventory cached from the license server (license caching mode)")

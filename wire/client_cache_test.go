@@ -345,3 +345,29 @@ func TestCollidingServerHandlesGetALocalAlias(t *testing.T) {
 		t.Fatalf("alias checkin goes to server handle %d (held %v, %v)", server, held, err)
 	}
 }
+
+// GP= in the vendor string is the caching-mode grace period of its feature (InventoryItem.
+// GraceHours), instead of a fixed 30 days: a feature with GP=48 runs out after two days
+// while one without GP keeps ClientOptions.CachingPeriod.
+func TestCachingModeGracePeriodFromGP(t *testing.T) {
+	p, c, clock := cachingClient(t,
+		InventoryItem{Feature: "SHORT_UD", Model: "UD", CSS: 20991231, Installed: 5, GraceHours: 48},
+		InventoryItem{Feature: "PLAIN_UD", Model: "UD", CSS: 20991231, Installed: 5},
+	)
+	cutOff(t, p, c)
+	ctx := context.Background()
+	clock.Add(47 * time.Hour)
+	if _, err := c.Checkout(ctx, Checkout{Feature: "SHORT_UD"}); err != nil {
+		t.Fatalf("47 hours into GP=48: %v", err)
+	}
+	clock.Add(time.Hour)
+	if _, err := c.Checkout(ctx, Checkout{Feature: "SHORT_UD"}); codeOf(err) != CodeCannotConnect {
+		t.Fatalf("48 hours into GP=48: %v, want the grace period to have run out", err)
+	}
+	if _, err := c.Checkout(ctx, Checkout{Feature: "PLAIN_UD"}); err != nil {
+		t.Fatalf("a feature without GP after 48 hours: %v", err)
+	}
+	if _, left := c.CachingMode(); left != 30*24*time.Hour-48*time.Hour {
+		t.Fatalf("caching mode left %v, want the longest grace period's", left)
+	}
+}

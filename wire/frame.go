@@ -54,6 +54,7 @@ const (
 	TypeLocateResult    MsgType = 20
 	TypeProtocolError   MsgType = 21
 	TypeGoodbye         MsgType = 22 // protocol version 1, added before the first release
+	TypeUserIdle        MsgType = 23 // protocol version 1, added before the first release
 )
 
 var typeNames = [...]string{
@@ -64,7 +65,7 @@ var typeNames = [...]string{
 	TypeReconcile: "reconcile", TypeReconcileResult: "reconcile-result", TypeQuery: "query",
 	TypeQueryResult: "query-result", TypeAdmin: "admin", TypeAdminResult: "admin-result",
 	TypeLocate: "locate", TypeLocateResult: "locate-result", TypeProtocolError: "protocol-error",
-	TypeGoodbye: "goodbye",
+	TypeGoodbye: "goodbye", TypeUserIdle: "user-idle",
 }
 
 func (t MsgType) String() string {
@@ -129,6 +130,8 @@ func NewMessage(t MsgType) Message {
 		return new(ProtocolError)
 	case TypeGoodbye:
 		return new(Goodbye)
+	case TypeUserIdle:
+		return new(UserIdle)
 	}
 	return nil
 }

@@ -73,6 +73,10 @@ type InventoryItem struct {
 	CSS       uint32 // Customer Success Services date, yyyymmdd
 	Installed uint32 // licenses installed (the count caching mode may grant up to)
 	Expiry    int64  // unix seconds; 0 = permanent
+	// GraceHours is the license caching mode's grace period for the feature: the vendor
+	// string's GP= ("GP=720" is 30 days); 0 when the licenses do not say, and the client
+	// applies ClientOptions.CachingPeriod.
+	GraceHours uint32
 }
 
 func (*HelloOK) Type() MsgType { return TypeHelloOK }
@@ -93,6 +97,7 @@ func (m *HelloOK) AppendTo(b []byte) []byte {
 		b = appendUint(b, uint64(it.CSS))
 		b = appendUint(b, uint64(it.Installed))
 		b = appendInt(b, it.Expiry)
+		b = appendUint(b, uint64(it.GraceHours))
 		b = endElement(b, at)
 	}
 	return appendBytes(b, m.SessionToken)
@@ -115,6 +120,7 @@ func (m *HelloOK) Decode(p []byte) error {
 		it.CSS = e.u32()
 		it.Installed = e.u32()
 		it.Expiry = e.i64()
+		it.GraceHours = e.u32()
 		d.adopt(&e)
 	}
 	m.SessionToken = d.bytes(m.SessionToken)

@@ -94,6 +94,7 @@ func (m *ReconcileResult) Decode(p []byte) error {
 const (
 	QueryStatus    = "status"    // QueryResult.JSON is a Status
 	QueryInventory = "inventory" // QueryResult.JSON is a list of InventoryItem
+	QueryAlerts    = "alerts"    // QueryResult.JSON is a list of Alert, most severe first
 )
 
 // Query asks for the server's state; it needs no session (lmstat). Answered by QueryResult.
@@ -225,3 +226,26 @@ type Goodbye struct{}
 func (*Goodbye) Type() MsgType            { return TypeGoodbye }
 func (*Goodbye) AppendTo(b []byte) []byte { return b }
 func (*Goodbye) Decode(p []byte) error    { return nil }
+
+// UserIdle is the product saying that the user of a checkout has been idle for IdleSeconds
+// (0: active again), for the options file's TIMEOUT: a checkout inactive longer than its
+// feature's timeout is checked in ("INACTIVE"). Answered by Ack: Released is 1 when the
+// report made the checkout due and it was checked in (durably), 0 otherwise. Only the
+// session holding the handle may report on it (CodeNotHolder).
+type UserIdle struct {
+	Handle      uint64
+	IdleSeconds uint64
+}
+
+func (*UserIdle) Type() MsgType { return TypeUserIdle }
+
+func (m *UserIdle) AppendTo(b []byte) []byte {
+	return appendUint(appendUint(b, m.Handle), m.IdleSeconds)
+}
+
+func (m *UserIdle) Decode(p []byte) error {
+	d := decoder{p: p, msg: "user-idle"}
+	m.Handle = d.u64()
+	m.IdleSeconds = d.u64()
+	return d.finish()
+}

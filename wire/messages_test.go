@@ -54,6 +54,7 @@ func sampleMessages() []Message {
 		&LocateResult{Host: "licsrv", VendorPort: 7279},
 		&ProtocolError{Code: CodeShuttingDown, Detail: "bye"},
 		&Goodbye{},
+		&UserIdle{Handle: 1 << 41, IdleSeconds: 3600},
 	}
 }
 

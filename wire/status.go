@@ -15,6 +15,26 @@ type Status struct {
 	Features   []FeatureStatus `json:"features"`
 	Sessions   []SessionStatus `json:"sessions,omitempty"`
 	Now        time.Time       `json:"now"`
+	// Alerts are the server's alerts (package actors/alerts) in the full status only, most
+	// severe first; lmstat prints them as a short note after the features.
+	Alerts []Alert `json:"alerts,omitempty"`
+}
+
+// Alert is one condition an administrator should act on ("Important notifications of license
+// availability, expiration, and other conditions": the Licensing Manager's bell). Its ID is
+// stable while the condition lasts, so that a client can tell a new alert from one it has
+// seen; FirstSeen survives restarts.
+type Alert struct {
+	ID        string    `json:"id"`       // kind/subject, e.g. "license-expiring/XDT_PLT_UD/20301231/ab12cd34"
+	Kind      string    `json:"kind"`     // one of the alerts.Kind constants
+	Severity  string    `json:"severity"` // "critical", "warning" or "info"
+	Subject   string    `json:"subject"`  // the feature, pool, file:line or certificate concerned
+	Message   string    `json:"message"`  // what is the matter, in a sentence
+	Action    string    `json:"action"`   // what to do about it
+	FirstSeen time.Time `json:"firstSeen"`
+	Since     time.Time `json:"since,omitzero"` // when the condition began (overdraft first use, burst start)
+	Until     time.Time `json:"until,omitzero"` // the deadline (expiry, end of burst, overdraft purchase by)
+	DaysLeft  *int      `json:"daysLeft,omitempty"`
 }
 
 // FeatureStatus is one feature's usage ("Users of FEATURE: (Total of N licenses issued;

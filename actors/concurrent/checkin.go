@@ -108,3 +108,13 @@ func (f *Feature) CheckinDeviceOf(device string, session uint64) []uint64 {
 	}
 	return handles
 }
+
+// SessionHolders returns the checkouts session holds (what a release of the session, or of
+// some of its checkouts, is about to end: the debug log names each one).
+func (f *Feature) SessionHolders(session uint64) []Holder {
+	var out []Holder
+	for h := f.sessions[session]; h != nil; h = h.snext {
+		out = append(out, h.export())
+	}
+	return out
+}

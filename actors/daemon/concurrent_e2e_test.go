@@ -121,7 +121,7 @@ func TestBadNamesAndDebugLog(t *testing.T) {
 	log := string(b)
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d \(CITRIX\) OUT: "XDT_PLT_CCS" alice@pc1$`),
-		regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d \(CITRIX\) IN: "XDT_PLT_CCS" alice@pc1$`),
+		regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d \(CITRIX\) IN: "XDT_PLT_CCS" alice@pc1  \(checkin\)$`),
 		regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d \(CITRIX\) DENIED: "XDT_PLT_CCS" bob@pc2  \(Licensed number of users already reached.\)$`),
 	} {
 		if !want.MatchString(log) {

@@ -70,6 +70,8 @@ type Config struct {
 	Limits Limits
 	// History configures the historical usage sampler ("Historical Use").
 	History HistoryConfig
+	// Alerts configures the alerts' webhook and evaluation interval.
+	Alerts AlertsConfig
 }
 
 // Limits bound what clients can make the server hold, whatever they send. Zero values

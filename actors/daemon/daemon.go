@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -56,6 +55,8 @@ type Daemon struct {
 	conns    sync.WaitGroup
 	accepts  sync.WaitGroup
 
+	logs logFiles // where the debug and report logs went (logs.go)
+
 	rereadMu   sync.Mutex
 	lastReread ReadReport
 	stopWatch  chan struct{}
@@ -66,6 +67,7 @@ type Daemon struct {
 	historySamples atomic.Int64
 	samplerStop    chan struct{}
 	samplerDone    chan struct{}
+	alerts         alertsRun
 
 	shutdownOnce sync.Once
 	done         chan struct{}
@@ -129,21 +131,9 @@ func Start(cfg Config) (_ *Daemon, err error) {
 		return nil, err
 	}
 
-	debugOut := cfg.DebugLog
-	if debugOut == nil {
-		// User and device names: private, even if an earlier licd created it readable.
-		f, ferr := os.OpenFile(filepath.Join(cfg.DataDir, "CITRIX.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-		if ferr == nil {
-			if ferr = f.Chmod(0o600); ferr != nil {
-				_ = f.Close()
-			}
-		}
-		if ferr != nil {
-			return nil, fmt.Errorf("open the vendor debug log: %w", ferr)
-		}
-		debugOut = f
+	if err = d.openLogs(); err != nil {
+		return nil, err
 	}
-	d.debug = actors.NewDebugLog(debugOut, "CITRIX")
 	cleanups = append(cleanups, d.debug.Close)
 
 	d.system = actor.NewActorSystem(actor.WithLoggerFactory(slogToZap(d.log)))
@@ -180,6 +170,10 @@ func Start(cfg Config) (_ *Daemon, err error) {
 	if d.vd, err = net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(cfg.port(cfg.VendorPort, 7279)))); err != nil {
 		return nil, fmt.Errorf("listen on the vendor daemon port: %w (choose another with -vendor-port)", err)
 	}
+	if err = d.startAlerts(); err != nil {
+		return nil, err
+	}
+	cleanups = append(cleanups, d.stopAlerts)
 	d.debug.Info(d.now(), fmt.Sprintf("licd %s started on %s: license manager port %d, vendor daemon port %d", Version, d.hostname, d.LMAddr().Port, d.VendorAddr().Port))
 	d.accepts.Add(2)
 	go d.acceptLoop(d.lm)
@@ -286,6 +280,7 @@ func (d *Daemon) Shutdown() {
 		}
 		d.conns.Wait()
 		d.stopSampler() // it asks the actors for their status
+		d.stopAlerts()
 		d.engine.Stop()
 		if err := d.committer.Close(); err != nil {
 			d.log.Error("flush the committer", zap.Error(err))

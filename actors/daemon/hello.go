@@ -147,6 +147,9 @@ func inventoryItems(inv *license.Inventory) []wire.InventoryItem {
 	for _, p := range inv.Pools {
 		_, _, code, _ := license.SplitFeature(p.Feature)
 		it := wire.InventoryItem{Feature: p.Feature, Model: code, CSS: uint32(p.CSS), Installed: uint32(p.Installed())}
+		if gp, ok := license.ParseVendorString(p.VendorString).GP(); ok && gp > 0 {
+			it.GraceHours = uint32(min(gp, 1<<31)) // the client's caching-mode grace period
+		}
 		if !p.Permanent {
 			it.Expiry = p.Expiry.Add(24*time.Hour - time.Second).Unix()
 		}

@@ -28,8 +28,16 @@ func (c *conn) query(reqID uint32, q wire.Query) {
 	case "inventory":
 		_ = c.answer(reqID, func() (any, error) { return inventoryItems(c.d.engine.Inventory()), nil },
 			func(b []byte) wire.Message { return &wire.QueryResult{JSON: b} })
+	case "alerts":
+		_ = c.answer(reqID, func() (any, error) {
+			a, err := c.d.Alerts()
+			if err != nil {
+				return nil, asWireError(err)
+			}
+			return a, nil
+		}, func(b []byte) wire.Message { return &wire.QueryResult{JSON: b} })
 	default:
-		c.deny(reqID, wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("unknown query %q: use status or inventory", q.Kind)))
+		c.deny(reqID, wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("unknown query %q: use status, inventory or alerts", q.Kind)))
 	}
 }
 
@@ -85,6 +93,12 @@ func (d *Daemon) Status(feature string, detail bool) (*wire.Status, error) {
 	}
 	if inv != nil {
 		st.Files = inv.Files
+	}
+	if feature == "" {
+		// The full status carries the alerts of the last evaluation (the alerts loop's, every
+		// -alerts-interval, or an alerts request's), so that lmstat can print them without
+		// the status paying for an evaluation.
+		st.Alerts = d.lastAlerts()
 	}
 	return st, nil
 }

@@ -58,6 +58,11 @@ func (d *Daemon) Reread() (ReadReport, error) {
 	for _, e := range opts.Errors {
 		rep.Options = append(rep.Options, "error: "+e.Error())
 	}
+	rep.Options = append(rep.Options, d.logChanges(opts)...)
+	for _, w := range unappliedWarnings(opts, inv) {
+		rep.Options = append(rep.Options, w)
+		d.log.Warn("parsed but not applied", zap.String("what", w))
+	}
 	var mask uint8
 	if opts.NoLogIn {
 		mask |= 2
@@ -190,6 +195,10 @@ func (d *Daemon) adminOp(op string, args []byte) (any, error) {
 		return d.accountsOp(op, args)
 	case "burst.enable", "burst.disable", "burst.query":
 		return d.burstOp(op)
+	case "alerts":
+		return d.Alerts()
+	case "alerts.counters":
+		return d.AlertCounters(), nil
 	case "fault.panic":
 		if !d.cfg.FaultInjection {
 			return nil, wire.Errorf(wire.CodeDisabled, "fault injection is a test hook: start licd with -test-fault-injection")
@@ -217,5 +226,5 @@ func (d *Daemon) adminOp(op string, args []byte) (any, error) {
 		}
 		return d.udadmin(req)
 	}
-	return nil, wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("unknown admin operation %q (reread, shutdown, udadmin, burst.enable, burst.disable, burst.query, ...)", op))
+	return nil, wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("unknown admin operation %q (reread, shutdown, udadmin, burst.enable, burst.disable, burst.query, alerts, alerts.counters, ...)", op))
 }

@@ -69,6 +69,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&keys, "trust", "another vendor public key file to trust (repeatable)")
 	productFlags(fs, &cfg.Product)
 	historyFlags(fs, &cfg.History)
+	lifecycleFlags(fs, &cfg)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -138,7 +139,7 @@ func printLayout(w io.Writer, lay daemon.Layout, d *daemon.Daemon) {
 	fmt.Fprintf(w, "  license files         %s\n", lay.LicenseDir)
 	fmt.Fprintf(w, "  vendor keys           %s (public)  %s (private)\n", lay.PublicKey, lay.PrivateKey)
 	fmt.Fprintf(w, "  admin token           %s\n", lay.TokenPath)
-	fmt.Fprintf(w, "  vendor debug log      %s\n", filepath.Join(lay.DataDir, "CITRIX.log"))
+	fmt.Fprintf(w, "  vendor debug log      %s\n", d.DebugLogPath())
 	for _, c := range lay.Created {
 		fmt.Fprintf(w, "  created               %s\n", c)
 	}

@@ -1,0 +1,45 @@
+package daemon
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/licd/licd/license"
+)
+
+// unappliedWarnings lists what the options file and the license files say that licd parses
+// but does not act on yet: an administrator must not believe a rule is in force when it is
+// not (issue 12: "never silent"). lmreread's answer and the admin results carry them.
+func unappliedWarnings(opts *license.Options, inv *license.Inventory) []string {
+	var out []string
+	if opts != nil {
+		if opts.TimeoutAll > 0 {
+			out = append(out, fmt.Sprintf("warning: %s: TIMEOUTALL %d is parsed but not applied by this licd: idle checkouts are not checked in", opts.Path, int(opts.TimeoutAll.Seconds())))
+		}
+		features := make([]string, 0, len(opts.Timeouts))
+		for f := range opts.Timeouts {
+			features = append(features, f)
+		}
+		sort.Strings(features)
+		for _, f := range features {
+			out = append(out, fmt.Sprintf("warning: %s: TIMEOUT %s %d is parsed but not applied by this licd: idle checkouts are not checked in", opts.Path, f, int(opts.Timeouts[f].Seconds())))
+		}
+		if opts.NoLogQueued {
+			out = append(out, fmt.Sprintf("warning: %s: NOLOG QUEUED has no effect: licd does not queue requests", opts.Path))
+		}
+	}
+	if inv != nil {
+		seen := map[string]bool{}
+		for _, p := range inv.Pools {
+			for _, l := range p.Lines {
+				for _, key := range []string{"NURMIN", "NUDURMIN", "NURMAX", "NUDURMAX"} {
+					if _, ok := l.VendorString.Get(key); ok && !seen[l.Where()+key] {
+						seen[l.Where()+key] = true
+						out = append(out, fmt.Sprintf("warning: %s: VENDOR_STRING %s is parsed but not applied by this licd: the named-user period is the server's (90 days)", l.Where(), key))
+					}
+				}
+			}
+		}
+	}
+	return out
+}
