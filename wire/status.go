@@ -33,7 +33,7 @@ type FeatureStatus struct {
 	// ("N RESERVATIONs for GROUP name"). Reservations are those lines.
 	Reserved     int                 `json:"reserved,omitempty"`
 	Reservations []ReservationStatus `json:"reservations,omitempty"`
-	OptimizedAt    time.Time        `json:"optimizedAt,omitzero"`
+	OptimizedAt  time.Time           `json:"optimizedAt,omitzero"`
 }
 
 // PoolStatus is one license pool (one INCREMENT line, or lines merged by the server).
