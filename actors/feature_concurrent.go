@@ -25,6 +25,7 @@ type concurrentActor struct {
 	handles handleAlloc
 	grant   storage.Grant // scratch record, copied into the batch by PutGrant
 	req     concurrent.Request
+	gate    *license.Gate // the options file's rules in force (nil: none), for RESERVE's status
 }
 
 func newConcurrentProps(env *Env, e *Engine, spec *FeatureSpec) *actor.Props {
@@ -65,9 +66,10 @@ func (a *concurrentActor) config() concurrent.Config {
 		model = concurrent.ModelPerSocket
 	}
 	cfg := concurrent.Config{Model: model, MapPolicyError: mapGateDenial, BurstOff: burstOff(a.env)}
+	a.gate = nil
 	if a.spec.Options != nil {
 		if g := a.spec.Options.Gate(a.spec.Name); g != nil && !g.Open() {
-			cfg.Policy = g
+			cfg.Policy, a.gate = g, g
 		}
 	}
 	return cfg

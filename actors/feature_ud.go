@@ -528,14 +528,54 @@ func (a *udActor) status(detail bool) *wire.FeatureStatus {
 		fs.Pools = append(fs.Pools, ps)
 	}
 	if detail {
+		byUser, byDevice := a.oldestHolds()
 		for _, l := range u.Users {
-			fs.Checkouts = append(fs.Checkouts, wire.CheckoutStatus{User: l.Name, Start: l.Since, Device: "", Product: "user"})
+			c := wire.CheckoutStatus{User: l.Name, Start: l.Since, Device: "", Product: "user"}
+			holdStatus(&c, byUser[l.Name])
+			fs.Checkouts = append(fs.Checkouts, c)
 		}
 		for _, l := range u.Devices {
-			fs.Checkouts = append(fs.Checkouts, wire.CheckoutStatus{Device: l.Name, Host: l.Name, Start: l.Since, Product: "device"})
+			c := wire.CheckoutStatus{Device: l.Name, Host: l.Name, Start: l.Since, Product: "device"}
+			holdStatus(&c, byDevice[l.Name])
+			fs.Checkouts = append(fs.Checkouts, c)
 		}
 	}
 	return fs
+}
+
+// heldRef is a hold with its handle.
+type heldRef struct {
+	handle uint64
+	h      *udHold
+}
+
+// oldestHolds finds, for each user and each device, its oldest open connection: the
+// handle and the product's version a licensed user's or device's lmstat line shows.
+func (a *udActor) oldestHolds() (byUser, byDevice map[string]heldRef) {
+	byUser, byDevice = make(map[string]heldRef), make(map[string]heldRef)
+	older := func(m map[string]heldRef, key string, handle uint64, h *udHold) {
+		if cur, ok := m[key]; !ok || h.start.Before(cur.h.start) || (h.start.Equal(cur.h.start) && handle < cur.handle) {
+			m[key] = heldRef{handle, h}
+		}
+	}
+	for handle, h := range a.held {
+		older(byUser, h.user, handle, h)
+		older(byDevice, h.device, handle, h)
+	}
+	return byUser, byDevice
+}
+
+// holdStatus fills a user/device license's line from its connection, when it has one open:
+// the handle (which lmstat -h finds), the version the product sent and its session. A
+// license whose connections are all closed (it is assigned for the lease period) has none.
+func holdStatus(c *wire.CheckoutStatus, r heldRef) {
+	if r.h == nil {
+		return
+	}
+	c.Handle, c.Session = r.handle, r.h.session
+	if r.h.version != 0 {
+		c.Version = versionText(r.h.version)
+	}
 }
 
 // bursting reports whether a connection past the installed count is granted at now: during

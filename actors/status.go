@@ -67,12 +67,24 @@ func (a *concurrentActor) status(detail bool) *wire.FeatureStatus {
 			fs.Checkouts = append(fs.Checkouts, checkoutStatus(&l, p.ID))
 		}
 	}
+	reservations(fs, a.gate)
 	return fs
+}
+
+// reservations reports the options file's RESERVE lines for the feature: the licenses they
+// keep that nobody they name holds are Reserved, apart from InUse (lmstat adds them to its
+// "in use" as FLEXlm does; the JSON keeps them apart).
+func reservations(fs *wire.FeatureStatus, g *license.Gate) {
+	for _, r := range g.Reservations() {
+		fs.Reservations = append(fs.Reservations, wire.ReservationStatus{Count: r.Count, Used: r.Used, Type: r.Type.String(), Name: r.Name})
+		fs.Reserved += r.Count - r.Used
+	}
 }
 
 func checkoutStatus(l *concurrent.LicenseStatus, pool string) wire.CheckoutStatus {
 	return wire.CheckoutStatus{
 		Product: l.Product, User: l.User, Host: l.Host, Display: l.Display, Device: l.Device,
 		Version: versionText(l.VersionDate), Handle: l.Handle, Start: l.Start, Sessions: l.Sharers, PoolID: pool,
+		Units: l.Units, Session: l.Session,
 	}
 }

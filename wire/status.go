@@ -48,10 +48,15 @@ type FeatureStatus struct {
 	OverdraftInUse int    `json:"overdraftInUse"`
 	// PeakInUse is the highest InUse since the historical-usage sampler last read it
 	// ("Historical Use"); filled only for the sampler's query.
-	PeakInUse   int              `json:"peakInUse,omitempty"`
-	Pools       []PoolStatus     `json:"pools,omitempty"`
-	Checkouts   []CheckoutStatus `json:"checkouts,omitempty"` // with Query.Detail
-	OptimizedAt time.Time        `json:"optimizedAt,omitzero"`
+	PeakInUse int              `json:"peakInUse,omitempty"`
+	Pools     []PoolStatus     `json:"pools,omitempty"`
+	Checkouts []CheckoutStatus `json:"checkouts,omitempty"` // with Query.Detail
+	// Reserved is the licenses RESERVE lines of the options file keep and nobody they name
+	// holds yet: not in InUse (really used), which lmstat's text adds them to as FLEXlm does
+	// ("N RESERVATIONs for GROUP name"). Reservations are those lines.
+	Reserved     int                 `json:"reserved,omitempty"`
+	Reservations []ReservationStatus `json:"reservations,omitempty"`
+	OptimizedAt  time.Time           `json:"optimizedAt,omitzero"`
 }
 
 // PoolStatus is one license pool (one INCREMENT line, or lines merged by the server).
@@ -90,6 +95,23 @@ type CheckoutStatus struct {
 	Start    time.Time `json:"start"`
 	Sessions int       `json:"sessions"` // connections sharing it
 	PoolID   string    `json:"poolId"`
+	// Units is the licenses the checkout takes (per socket: the host's CPU sockets); lmstat
+	// ends the line with ", N licenses" when it is more than one, as FLEXlm does.
+	Units int `json:"units,omitempty"`
+	// Session is the product session holding it; Lost says that session's heartbeats stopped
+	// and the license is held for its reconcile ("License caching mode").
+	Session uint64 `json:"session,omitempty"`
+	Lost    bool   `json:"lost,omitempty"`
+}
+
+// ReservationStatus is one RESERVE line of the options file for the feature: Count licenses
+// kept for Type Name (USER, HOST, DISPLAY, GROUP, HOST_GROUP), of which Used are held by
+// those it names. Count-Used stay reserved.
+type ReservationStatus struct {
+	Count int    `json:"count"`
+	Used  int    `json:"used"`
+	Type  string `json:"type"`
+	Name  string `json:"name"`
 }
 
 // SessionStatus is one connected product server.

@@ -35,6 +35,7 @@ type LicenseStatus struct {
 	Units       int
 	Sharers     int // checkouts sharing the license
 	Handle      uint64
+	Session     uint64 // the product session of the oldest checkout
 	User        string
 	Host        string
 	Display     string
@@ -56,7 +57,7 @@ func (f *Feature) Status(now time.Time) Status {
 		for l := p.first; l != nil; l = l.next {
 			h := l.head
 			ps.Licenses = append(ps.Licenses, LicenseStatus{
-				Device: l.device, Units: l.units, Sharers: l.sharers, Handle: h.handle,
+				Device: l.device, Units: l.units, Sharers: l.sharers, Handle: h.handle, Session: h.session,
 				User: h.user, Host: h.host, Display: h.display, Product: h.product,
 				VersionDate: h.version, Start: h.start,
 			})

@@ -33,7 +33,7 @@ func TestStatusShowsSharedLicenseOnce(t *testing.T) {
 		t.Fatalf("old pool in use %d with %d entries, want 2 and 2", old.InUse, len(old.Licenses))
 	}
 	first := old.Licenses[0]
-	want := LicenseStatus{Device: "dev1", Units: 1, Sharers: 2, Handle: 1, User: "alice", Host: "h-dev1", Display: "d-dev1", Product: "XDT", VersionDate: 20181101, Start: at(0)}
+	want := LicenseStatus{Device: "dev1", Units: 1, Sharers: 2, Handle: 1, Session: 1, User: "alice", Host: "h-dev1", Display: "d-dev1", Product: "XDT", VersionDate: 20181101, Start: at(0)}
 	if first != want {
 		t.Fatalf("dev1's entry %+v, want %+v", first, want)
 	}

@@ -85,6 +85,7 @@ func (d *Daemon) Status(feature string, detail bool) (*wire.Status, error) {
 	if feature != "" && len(features) == 0 {
 		return nil, d.engine.Unavailable(feature)
 	}
+	markLost(features, sessions)
 	inv := d.engine.Inventory()
 	st := &wire.Status{
 		ServerHost: d.hostname, LMPort: d.LMAddr().Port, VendorPort: d.VendorAddr().Port,
@@ -101,6 +102,28 @@ func (d *Daemon) Status(feature string, detail bool) (*wire.Status, error) {
 		st.Alerts = d.lastAlerts()
 	}
 	return st, nil
+}
+
+// markLost marks the checkouts of product sessions whose heartbeats stopped, so that lmstat
+// -a shows them as such and not only -S ("License caching mode": their licenses stay held
+// for the product's reconcile).
+func markLost(features []wire.FeatureStatus, sessions []wire.SessionStatus) {
+	lost := map[uint64]bool{}
+	for _, s := range sessions {
+		if s.Lost {
+			lost[s.ID] = true
+		}
+	}
+	if len(lost) == 0 {
+		return
+	}
+	for i := range features {
+		for j := range features[i].Checkouts {
+			if c := &features[i].Checkouts[j]; c.Session != 0 && lost[c.Session] {
+				c.Lost = true
+			}
+		}
+	}
 }
 
 // admin serves the requests that change the server. They are accepted only from a local

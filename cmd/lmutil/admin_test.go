@@ -187,15 +187,37 @@ func testUdadmin(t *testing.T, s *testServer, run runner) {
 	}
 	if r := run("", "udadmin", "-events"); r.code != 0 || !strings.Contains(r.stdout, "Events of XDT_ENT_UD:") {
 		t.Errorf("-events: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	} else {
+		// Each event once: its time and its kind are printed once, not again in its text.
+		evLine := regexp.MustCompile(`^\w{3} \w{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4} (\w+) (.*)$`)
+		n := 0
+		for _, l := range strings.Split(r.stdout, "\n") {
+			m := evLine.FindStringSubmatch(l)
+			if m == nil {
+				continue
+			}
+			n++
+			if isoSecs.MatchString(m[2]) || strings.HasPrefix(m[2], m[1]+" ") {
+				t.Errorf("-events prints the time or kind twice: %q", l)
+			}
+		}
+		if n == 0 {
+			t.Errorf("-events printed no event line:\n%s", r.stdout)
+		}
 	}
 
 	// "-delete: Releases the license for one user, feature, or device at a time."
 	if err := c.Checkin(ctx, catHandle); err != nil {
 		t.Fatal(err)
 	}
-	r := run("", "udadmin", "-f", "XDT_ENT_UD", "-user", "cat", "-delete")
+	// Without -f, as the manual's option table has it ("-user: Releases the license for only
+	// the user specified"): every feature where cat is licensed.
+	r := run("", "udadmin", "-user", "cat", "-delete")
 	if r.code != 0 || r.stdout != "Released the user license of cat for XDT_ENT_UD.\n" {
 		t.Errorf("-delete: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := run("", "udadmin", "-f", "XDT_ENT_UD", "-user", "cat", "-delete"); r.code == 0 || !strings.Contains(r.stderr, "no user \"cat\"") {
+		t.Errorf("-f -delete of a released user: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if l := run("", "udadmin", "-list"); strings.Contains(l.stdout, "cat ") {
 		t.Errorf("cat still listed after -delete:\n%s", l.stdout)
@@ -205,7 +227,8 @@ func testUdadmin(t *testing.T, s *testServer, run runner) {
 		code int
 		want string
 	}{
-		{[]string{"-user", "cat", "-delete"}, exitUsage, "udadmin -f FEATURE -user NAME -delete"},
+		{[]string{"-delete"}, exitUsage, "udadmin -user NAME -delete"},
+		{[]string{"-user", "cat", "-delete"}, wire.CodeBadRequest.ExitStatus(), "user cat holds no user/device license"},
 		{[]string{"-f", "XDT_ENT_UD", "-user", "a", "-device", "b", "-delete"}, exitUsage, "one user or one device"},
 		{[]string{"-list", "-delete"}, exitUsage, "give one of -list, -delete or -events"},
 		{[]string{"-list", "-f", "NOPE_X_UD"}, wire.CodeNoSuchFeature.ExitStatus(), "No such feature exists. (-5)"},
@@ -220,6 +243,8 @@ func testUdadmin(t *testing.T, s *testServer, run runner) {
 		}
 	}
 }
+
+var isoSecs = regexp.MustCompile(`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}`)
 
 func readToken(t *testing.T, s *testServer) string {
 	t.Helper()

@@ -68,6 +68,13 @@ func parseOptions(util string, own map[string]optKind, args []string) (*options,
 			name = name[1:]
 		}
 		k, ok := kind(name)
+		if !ok && !hasEq && len(a) > 2 && a[1] != '-' {
+			// The attached forms the manual writes: lmstat -slocalhost, -SCITRIX,
+			// -fFEATURE, -iFEATURE (a one-letter option that takes a value, and the value).
+			if k2, ok2 := kind(a[:2]); ok2 && k2 != noValue {
+				name, value, hasEq, k, ok = a[:2], a[2:], true, k2, true
+			}
+		}
 		if !ok {
 			return nil, fmt.Errorf("%s: unknown option %q; %s -help lists the options", util, a, util)
 		}

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/licd/licd/wire"
@@ -35,7 +38,13 @@ func dial(ctx context.Context, t target, timeout time.Duration) (*serverConn, er
 	d := net.Dialer{Timeout: timeout}
 	nc, err := d.DialContext(ctx, "tcp", t.Addr())
 	if err != nil {
-		return nil, &wire.Error{Code: wire.CodeCannotConnect, Detail: fmt.Sprintf("%s: %v", t.Spec(), unwrapNet(err))}
+		de := &dialError{we: &wire.Error{Code: wire.CodeCannotConnect, Detail: fmt.Sprintf("%s: %v", t.Spec(), unwrapNet(err))}}
+		if errors.As(err, &de.errno) {
+			de.text = strings.ToUpper(de.errno.Error()[:1]) + de.errno.Error()[1:]
+		} else if errors.Is(err, context.DeadlineExceeded) || os.IsTimeout(err) {
+			de.errno, de.text = syscall.ETIMEDOUT, "Connection timed out"
+		}
+		return nil, de
 	}
 	if _, err := wire.ClientHandshake(nc, time.Now().Add(timeout)); err != nil {
 		nc.Close()
@@ -43,6 +52,17 @@ func dial(ctx context.Context, t target, timeout time.Duration) (*serverConn, er
 	}
 	return &serverConn{t: t, nc: nc, fr: wire.NewFrameReader(nc, wire.MaxReplyFrame), timeout: timeout}, nil
 }
+
+// dialError is a failed connection with the system's error number, which lmstat prints in
+// FLEXlm's shape (-15,570:111 "Connection refused").
+type dialError struct {
+	we    *wire.Error
+	errno syscall.Errno
+	text  string
+}
+
+func (e *dialError) Error() string { return e.we.Error() }
+func (e *dialError) Unwrap() error { return e.we }
 
 // unwrapNet drops the "dial tcp ..." prefix layers: the address is printed already.
 func unwrapNet(err error) error {

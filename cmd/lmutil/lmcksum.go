@@ -51,7 +51,9 @@ func runLmcksum(e *env, args []string) int {
 				continue
 			}
 			ck := lineChecksum(l)
-			fmt.Fprintf(e.stdout, "%6d: %s %s %s ck=%d", l.LineNo, l.Keyword, l.Feature, l.Version, ck)
+			// FLEXlm echoes the line's fields before its checksum ("INCREMENT name vendor
+			// version expiry count"): dashboards read the expiry dates from it.
+			fmt.Fprintf(e.stdout, "%6d: %s %s %s %s %s %s ck=%d", l.LineNo, l.Keyword, l.Feature, l.Vendor, l.Version, lineExpiry(l), lineCount(l), ck)
 			if written, ok := l.Attr("ck"); ok {
 				if written == strconv.Itoa(ck) {
 					fmt.Fprint(e.stdout, " OK")
@@ -120,4 +122,20 @@ func (e *env) licenseFiles(o *options) ([]string, error) {
 		return nil, &wire.Error{Code: codeNoLicenseFile, Detail: "the server serves no license files"}
 	}
 	return files, nil
+}
+
+// lineExpiry is the expiry field as license files write it: "permanent" or "01-jan-2039".
+func lineExpiry(l *license.Line) string {
+	if l.Permanent || l.Expiry.IsZero() {
+		return "permanent"
+	}
+	return strings.ToLower(l.Expiry.Format("02-Jan-2006"))
+}
+
+// lineCount is the count field: the number, or "uncounted".
+func lineCount(l *license.Line) string {
+	if l.Uncounted {
+		return "uncounted"
+	}
+	return strconv.Itoa(l.Count)
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/licd/licd/wire"
@@ -36,7 +38,7 @@ func runLmstat(e *env, args []string) int {
 	case o.help():
 		return e.printHelp()
 	case o.has("-v"):
-		fmt.Fprintln(e.stdout, banner("lmstat"))
+		fmt.Fprintln(e.stdout, banner("lmutil")) // FLEXlm's -v starts "lmutil - ", as every utility's banner
 		fmt.Fprintln(e.stdout, versionLine("lmstat"))
 		return 0
 	}
@@ -109,9 +111,11 @@ func filterTargets(ts []target, host string) []target {
 
 // statusResult is one server's answer, or why there is none.
 type statusResult struct {
-	target target
-	status *wire.Status
-	err    *wire.Error
+	target    target
+	status    *wire.Status
+	err       *wire.Error
+	errno     syscall.Errno // of a failed connection, when the system gave one
+	errnoText string
 }
 
 func fetchStatus(t target, v lmstatView, timeout time.Duration) statusResult {
@@ -121,6 +125,10 @@ func fetchStatus(t target, v lmstatView, timeout time.Duration) statusResult {
 	c, err := dial(ctx, t, timeout)
 	if err != nil {
 		r.err = asFailure(err)
+		var de *dialError
+		if errors.As(err, &de) {
+			r.errno, r.errnoText = de.errno, de.text
+		}
 		return r
 	}
 	defer c.Close()

@@ -165,16 +165,17 @@ func TestLmstatServerDown(t *testing.T) {
 	}
 }
 
-// TestLmstatServerList: a -c list reports each server in turn; one down fails the run.
+// TestLmstatServerList: a -c list reports every server's state first; the run succeeds when
+// a server answered (TestDropinServerLists has the shapes).
 func TestLmstatServerList(t *testing.T) {
 	f := getFixture(t)
 	down := strconv.Itoa(closedPort(t)) + "@127.0.0.1"
 	r := runIn(t, "", "lmstat", "-c", f.srv.c()+";"+down)
-	if r.code != 241 {
-		t.Errorf("exit %d, want 241", r.code)
+	if r.code != 0 {
+		t.Errorf("exit %d, want 0: a server answered", r.code)
 	}
-	for _, want := range []string{"License server status: " + f.srv.c() + "\n", "localhost: license server UP ",
-		"License server status: " + down + "\n", "127.0.0.1: Cannot connect to license server system. (-15)"} {
+	for _, want := range []string{"License server status: " + f.srv.c() + "," + down + "\n", "localhost: license server UP (MASTER) ",
+		"127.0.0.1: Cannot connect to license server system. (-15,570:111"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("no %q in\n%s", want, r.stdout)
 		}

@@ -11,25 +11,57 @@ import (
 
 // writeStatusText prints lmstat's report in the shape of FLEXlm's, line for line, as the
 // manual's "Determine licensing status (lmstat)" example shows it, so that the tools that
-// parse lmstat's text keep working.
+// parse lmstat's text keep working. With several servers it is FLEXlm's redundant-server
+// report: every server's status line first ("host: license server UP (MASTER) v..." or
+// "host: Cannot connect ..."), then the vendor daemon and the features; tools that stop at
+// the first "Vendor daemon status" line have then read every server's state. The exit
+// status says whether any server answered.
 func (e *env) writeStatusText(results []statusResult, v lmstatView) int {
 	w := e.stdout
-	fmt.Fprintln(w, banner("lmutil"))
-	fmt.Fprintf(w, "Flexible License Manager status on %s\n\n", statusTime(e.now()))
-	exit := 0
+	if v.table {
+		// "lmstat -i" reads the license lines, as FLEXlm's says first.
+		fmt.Fprint(w, iNote)
+	} else {
+		fmt.Fprintln(w, banner("lmutil"))
+		fmt.Fprintf(w, "Flexible License Manager status on %s\n\n", statusTime(e.now()))
+	}
+	var up []statusResult
+	var firstErr *wire.Error
 	for _, r := range results {
 		if r.err != nil {
-			exit = exitStatus(r.err)
-			writeDown(w, r, v)
+			if firstErr == nil {
+				firstErr = r.err
+			}
 			e.explain(r.err.Code)
 			continue
 		}
-		if v.table {
+		up = append(up, r)
+	}
+	switch {
+	case v.table:
+		for _, r := range up {
 			writeIncrementTable(w, r.status)
-			continue
 		}
+	case v.servers:
+		writeServerLines(w, results)
+	default:
+		for _, r := range results {
+			if r.err != nil {
+				writeFailureLine(w, "Error getting status: ", r.err)
+				fmt.Fprintln(w)
+			}
+		}
+	}
+	exit := 0
+	if len(up) == 0 && firstErr != nil {
+		exit = exitStatus(firstErr)
+	}
+	if v.table {
+		return exit
+	}
+	for _, r := range up {
 		if v.servers {
-			writeServers(w, r.target, r.status)
+			writeVendor(w, r.status)
 		}
 		if v.features {
 			found := writeFeatures(w, r.target, r.status, v)
@@ -46,19 +78,65 @@ func (e *env) writeStatusText(results []statusResult, v lmstatView) int {
 	return exit
 }
 
-// writeDown is a server that could not be asked: FLEXlm's "host: Cannot connect to license
-// server system. (-15,...)" in the place of its "license server UP" line.
-func writeDown(w io.Writer, r statusResult, v lmstatView) {
-	if !v.servers {
-		writeFailureLine(w, "Error getting status: ", r.err)
-		fmt.Fprintln(w)
-		return
+// iNote is what FLEXlm's lmstat -i prints before its table.
+const iNote = `NOTE: lmstat -i does not give information from the server,
+      but only reads the license file.  For this reason,
+      lmstat -a is recommended instead.
+
+`
+
+// writeServerLines is the head of the report: "License server status:" with every server
+// of the list, the license files of the first that answered, and one line per server: "UP
+// (MASTER)" for a server that answered (each licd serves its own features: it is its own
+// master, as FlexNet 11 prints the serving node), FLEXlm's "Cannot connect" for the others.
+// Servers are named as -c names them, in every line that names them (the manual's
+// "License server status: 27000@localhost" ... "localhost: license server UP v11.15.0"):
+// tools match the "UP" line's host against the status line's.
+func writeServerLines(w io.Writer, results []statusResult) {
+	specs := make([]string, len(results))
+	for i, r := range results {
+		specs[i] = r.target.Spec()
 	}
-	fmt.Fprintf(w, "License server status: %s\n", r.target.Spec())
-	fmt.Fprintf(w, "    License file(s) on %s: %s:\n\n", r.target.Host, filesOrSpec(r.target))
-	writeFailureLine(w, r.target.Host+": ", r.err)
+	fmt.Fprintf(w, "License server status: %s\n", strings.Join(specs, ","))
+	first := results[0]
+	for _, r := range results {
+		if r.err == nil {
+			first = r
+			break
+		}
+	}
+	files := filesOrSpec(first.target)
+	if first.status != nil && len(first.status.Files) > 0 {
+		files = strings.Join(first.status.Files, ":")
+	}
+	fmt.Fprintf(w, "    License file(s) on %s: %s:\n\n", first.target.Host, files)
+	for _, r := range results {
+		if r.err != nil {
+			fmt.Fprintf(w, "%s: %s\n", r.target.Host, downText(r))
+			continue
+		}
+		fmt.Fprintf(w, "%s: license server UP (MASTER) %s\n", r.target.Host, r.status.Version)
+	}
 	fmt.Fprintln(w)
 }
+
+// downText is a server that could not be asked, in FLEXlm's shape: the error, its minor
+// number and the system's errno and text, `Cannot connect to license server system.
+// (-15,570:111 "Connection refused")`; a failure that is not a connection's is written as
+// the utilities write failures.
+func downText(r statusResult) string {
+	if r.err.Code != wire.CodeCannotConnect {
+		return failureText(r.err)
+	}
+	text := r.errnoText
+	if text == "" {
+		text = r.err.Detail
+	}
+	return fmt.Sprintf("%s (%d,%d:%d %q)", codeText(r.err.Code), int(r.err.Code), connectMinor, int(r.errno), text)
+}
+
+// connectMinor is FLEXlm's minor error number of a failed connection to the server.
+const connectMinor = 570
 
 func filesOrSpec(t target) string {
 	if len(t.Files) > 0 {
@@ -67,14 +145,8 @@ func filesOrSpec(t target) string {
 	return t.Spec()
 }
 
-// writeServers is the head of the report: the server, its license files, its vendor daemon.
-// The server is named as -c names it, in every line that names it (the manual's
-// "License server status: 27000@localhost" ... "localhost: license server UP v11.15.0"):
-// tools match the "UP" line's host against the status line's.
-func writeServers(w io.Writer, t target, st *wire.Status) {
-	fmt.Fprintf(w, "License server status: %s\n", t.Spec())
-	fmt.Fprintf(w, "    License file(s) on %s: %s:\n\n", t.Host, strings.Join(st.Files, ":"))
-	fmt.Fprintf(w, "%s: license server UP %s\n\n", t.Host, st.Version)
+// writeVendor is the vendor daemon's block.
+func writeVendor(w io.Writer, st *wire.Status) {
 	fmt.Fprintf(w, "Vendor daemon status (on %s):\n\n", st.ServerHost)
 	state := "UP"
 	if !st.VendorUp {
@@ -127,9 +199,12 @@ func withHandle(cs []wire.CheckoutStatus, h uint64) []wire.CheckoutStatus {
 // command displays only one use of the license, even if there are multiple connections
 // sharing that license" (the server sends one entry per license).
 func writeFeature(w io.Writer, t target, st *wire.Status, fs *wire.FeatureStatus) {
+	// Reserved licenses count as in use, as FLEXlm counts them: the header is then the sum
+	// of the lines below it (--json keeps the two apart).
+	inUse := fs.InUse + fs.Reserved
 	fmt.Fprintf(w, "Users of %s:  (Total of %d %s issued;  Total of %d %s in use)\n\n",
-		fs.Feature, fs.Issued, plural(fs.Issued), fs.InUse, plural(fs.InUse))
-	if fs.InUse == 0 && len(fs.Checkouts) == 0 {
+		fs.Feature, fs.Issued, plural(fs.Issued), inUse, plural(inUse))
+	if inUse == 0 && len(fs.Checkouts) == 0 {
 		return // the manual's CTXLSDIAG: nothing in use, nothing more
 	}
 	byPool := map[string][]wire.CheckoutStatus{}
@@ -146,9 +221,10 @@ func writeFeature(w io.Writer, t target, st *wire.Status, fs *wire.FeatureStatus
 		}
 	}
 	allPools := len(loose) > 0 || (len(fs.Checkouts) == 0 && !anyPoolInUse(fs.Pools))
-	overdraftShown := false
-	for _, p := range fs.Pools {
-		if !allPools && p.InUse == 0 && len(byPool[p.ID]) == 0 {
+	overdraftShown, reservationsShown := false, fs.Reserved == 0
+	for i, p := range fs.Pools {
+		last := i == len(fs.Pools)-1
+		if !allPools && p.InUse == 0 && len(byPool[p.ID]) == 0 && (reservationsShown || !last) {
 			continue
 		}
 		writePool(w, fs, &p)
@@ -158,9 +234,36 @@ func writeFeature(w io.Writer, t target, st *wire.Status, fs *wire.FeatureStatus
 			overdraftShown = true
 		}
 		fmt.Fprintln(w)
+		if !reservationsShown {
+			writeReservations(w, t, fs)
+			reservationsShown = true
+		}
 		writeCheckouts(w, t, st, fs, byPool[p.ID])
 	}
 	writeCheckouts(w, t, st, fs, loose)
+}
+
+// writeReservations is the options file's RESERVE lines whose licenses nobody they name
+// holds yet, as FLEXlm shows them:
+//
+//	2 RESERVATIONs for GROUP helpdesk (localhost/27000)
+func writeReservations(w io.Writer, t target, fs *wire.FeatureStatus) {
+	shown := false
+	for _, r := range fs.Reservations {
+		n := r.Count - r.Used
+		if n <= 0 {
+			continue
+		}
+		word := "RESERVATIONs"
+		if n == 1 {
+			word = "RESERVATION"
+		}
+		fmt.Fprintf(w, "\t%d %s for %s %s (%s/%d)\n", n, word, r.Type, r.Name, t.Host, t.Port)
+		shown = true
+	}
+	if shown {
+		fmt.Fprintln(w)
+	}
 }
 
 func anyPoolInUse(ps []wire.PoolStatus) bool {
@@ -207,7 +310,16 @@ func writeCheckouts(w io.Writer, t target, st *wire.Status, fs *wire.FeatureStat
 		return cs[i].Handle < cs[j].Handle
 	})
 	for _, c := range cs {
-		fmt.Fprintf(w, "    %s (v%s) (%s/%d %d), start %s\n", checkoutParty(&c), checkoutVersion(fs, &c), t.Host, st.LMPort, c.Handle, checkoutTime(c.Start))
+		line := fmt.Sprintf("    %s (v%s) (%s/%d %d), start %s", checkoutParty(&c), checkoutVersion(fs, &c), t.Host, st.LMPort, c.Handle, checkoutTime(c.Start))
+		if c.Units > 1 {
+			// Per socket (and any multi-unit) checkouts, as FLEXlm ends them.
+			line += fmt.Sprintf(", %d licenses", c.Units)
+		}
+		if c.Lost {
+			// After the fields parsers read, as FLEXlm puts its "(linger: ...)".
+			line += "  (lost: the product's heartbeats stopped; held for its reconcile)"
+		}
+		fmt.Fprintln(w, line)
 	}
 	fmt.Fprintln(w)
 }
@@ -218,9 +330,9 @@ func writeCheckouts(w io.Writer, t target, st *wire.Status, fs *wire.FeatureStat
 // user/device license names the user or device it is assigned to.
 func checkoutParty(c *wire.CheckoutStatus) string {
 	switch {
-	case c.Product == "user" && c.Handle == 0:
+	case c.Product == "user" && c.PoolID == "":
 		return field(c.User) + " - user"
-	case c.Product == "device" && c.Handle == 0:
+	case c.Product == "device" && c.PoolID == "":
 		return field(c.Device) + " " + field(c.Device) + " device"
 	}
 	user := c.User

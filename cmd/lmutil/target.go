@@ -64,8 +64,11 @@ func resolveTargets(spec string) ([]target, error) {
 	if len(parts) == 0 {
 		return nil, &wire.Error{Code: codeNoLicenseFile, Detail: "-c is empty"}
 	}
+	var elems []string
 	for _, p := range parts {
-		p = strings.Trim(strings.TrimSpace(p), `"`)
+		elems = append(elems, splitColons(strings.Trim(strings.TrimSpace(p), `"`))...)
+	}
+	for _, p := range elems {
 		ts, err := resolvePart(p)
 		if err != nil {
 			return nil, err
@@ -75,6 +78,32 @@ func resolveTargets(spec string) ([]target, error) {
 		}
 	}
 	return out, nil
+}
+
+// splitColons splits a list written with FLEXlm's Unix separator, ":"
+// ("27000@a:27000@b:/opt/licenses/x.lic"), and keeps an element whole when its colons are
+// not separators: host:port, an IPv6 address, an existing path, a Windows drive (C:\...).
+func splitColons(p string) []string {
+	if !strings.Contains(p, ":") {
+		return []string{p}
+	}
+	if _, err := os.Stat(p); err == nil {
+		return []string{p}
+	}
+	pieces := strings.Split(p, ":")
+	for _, piece := range pieces {
+		if piece == "" {
+			return []string{p}
+		}
+		if strings.Contains(piece, "@") || strings.ContainsAny(piece, `/\`) {
+			continue
+		}
+		if _, err := os.Stat(piece); err == nil {
+			continue
+		}
+		return []string{p} // host:port and the like
+	}
+	return pieces
 }
 
 // resolvePart resolves one element of a -c list: an existing path is read as license files,

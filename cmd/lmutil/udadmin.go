@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/licd/licd/wire"
@@ -46,8 +47,10 @@ func runUdadmin(e *env, args []string) int {
 	switch {
 	case o.has("-delete"):
 		// "Releases the license for one user, feature, or device at a time."
-		if req.Feature == "" || (req.User == "") == (req.Device == "") {
-			return e.usageError(fmt.Errorf("udadmin: -delete releases one user or one device of one feature: udadmin -f FEATURE -user NAME -delete, or -f FEATURE -device NAME -delete"))
+		// "-user user name: Releases the license for only the user specified": without -f,
+		// the user's (or device's) license of every user/device feature that has one.
+		if (req.User == "") == (req.Device == "") {
+			return e.usageError(fmt.Errorf("udadmin: -delete releases one user or one device: udadmin -user NAME -delete, or -device NAME -delete (with -f FEATURE for one feature only)"))
 		}
 		req.Op = "delete"
 	case o.has("-events"):
@@ -64,6 +67,9 @@ func runUdadmin(e *env, args []string) int {
 	token, err := e.adminToken(o, targets)
 	if err != nil {
 		return e.fail(err)
+	}
+	if req.Op == "delete" && req.Feature == "" {
+		return e.deleteEverywhere(targets[0], token, req, timeout)
 	}
 	res, err := udadminCall(targets[0], token, req, timeout)
 	if err != nil {
@@ -86,6 +92,49 @@ func runUdadmin(e *env, args []string) int {
 		return 0
 	}
 	writeUDList(e.stdout, res, o.has("-a"), o.has("-times"))
+	return 0
+}
+
+// deleteEverywhere is -user NAME -delete (or -device) without -f: the features where the
+// user (device) is licensed are listed, then each of their licenses released.
+func (e *env) deleteEverywhere(t target, token string, req wire.UDAdminArgs, timeout time.Duration) int {
+	list := req
+	list.Op = "list"
+	res, err := udadminCall(t, token, list, timeout)
+	if err != nil {
+		return e.fail(err)
+	}
+	narrowToParty(res, req)
+	name := req.User + req.Device
+	released := 0
+	for _, f := range res.Features {
+		held := false
+		for _, l := range append(f.Users, f.Devices...) {
+			held = held || l.Name == name
+		}
+		if !held {
+			continue
+		}
+		one := req
+		one.Feature = f.Feature
+		r, err := udadminCall(t, token, one, timeout)
+		if err != nil {
+			return e.fail(err)
+		}
+		if r.Released > 0 {
+			if code := e.writeReleased(one, r); code != 0 {
+				return code
+			}
+			released++
+		}
+	}
+	if released == 0 {
+		kind := "user"
+		if req.Device != "" {
+			kind = "device"
+		}
+		return e.fail(&wire.Error{Code: wire.CodeBadRequest, Detail: fmt.Sprintf("%s %s holds no user/device license (as of the last optimization); udadmin -list lists the licensed users and devices", kind, name)})
+	}
 	return 0
 }
 
@@ -233,8 +282,18 @@ func writeUDEvents(w io.Writer, res *wire.UDAdminResult) {
 		sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
 		fmt.Fprintf(w, "Events of %s:\n\n", n)
 		for _, ev := range evs {
-			fmt.Fprintf(w, "%s %s %s\n", ctime(ev.Time), ev.Kind, ev.Text)
+			fmt.Fprintf(w, "%s %s %s\n", ctime(ev.Time), ev.Kind, eventDetail(ev))
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// eventDetail is an event's text without the time and kind that lead it (the server's text
+// is "2026-01-02 15:04:05 connect user ..."): each is printed once.
+func eventDetail(ev wire.UDEvent) string {
+	text := ev.Text
+	if len(text) > 20 && text[4] == '-' && text[10] == ' ' && text[13] == ':' && text[19] == ' ' {
+		text = text[20:]
+	}
+	return strings.TrimPrefix(text, ev.Kind+" ")
 }
