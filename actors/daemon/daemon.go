@@ -41,12 +41,12 @@ type Daemon struct {
 	productTLS *tls.Config
 	creds      *credentials
 	hellos     helloLimiter
-	limits   Limits
-	maxConns int    // product connections served at once
-	nofile   uint64 // RLIMIT_NOFILE at start
-	open     atomic.Int64
-	refusing atomic.Int64
-	refused  atomic.Int64
+	limits     Limits
+	maxConns   int    // product connections served at once
+	nofile     uint64 // RLIMIT_NOFILE at start
+	open       atomic.Int64
+	refusing   atomic.Int64
+	refused    atomic.Int64
 	// Query answers: status builds running (a semaphore) and bytes of answers built and
 	// not yet written, of every connection.
 	builds     chan struct{}
@@ -68,7 +68,7 @@ type Daemon struct {
 
 	started time.Time    // for the API's uptime
 	apiPort atomic.Int64 // the port the API listens on (settings' "running")
-	hooks   rereadHooks // run after every reread (the API's certificate reload)
+	hooks   rereadHooks  // run after every reread (the API's certificate reload)
 }
 
 // Start brings a daemon up: it prepares the data directory, opens the store, rebuilds every

@@ -63,7 +63,7 @@ type settingDef struct {
 
 var settingDefs = []settingDef{
 	{name: "lm_port", description: "license-manager port (\"Configure port numbers\")", nextStart: true, parse: parsePort,
-		def: func(d *Daemon) (any, bool) { return d.flagPort(d.cfg.LMPort, 27000), d.explicit("lm-port") },
+		def:     func(d *Daemon) (any, bool) { return d.flagPort(d.cfg.LMPort, 27000), d.explicit("lm-port") },
 		running: func(d *Daemon) any { return d.LMAddr().Port }},
 	{name: "vendor_port", description: "vendor daemon port", nextStart: true, parse: parsePort,
 		def: func(d *Daemon) (any, bool) {
