@@ -146,6 +146,23 @@ func (s *Store) Setting(key string) ([]byte, bool, error) {
 	return out, found, err
 }
 
+// Settings returns a copy of every setting whose key starts with prefix.
+func (s *Store) Settings(prefix string) (map[string][]byte, error) {
+	out := make(map[string][]byte)
+	err := s.scan(settingKey(nil, prefix), func(k, v []byte) error {
+		val, err := decodeSetting(k, v)
+		if err != nil {
+			return err
+		}
+		out[string(k[1:])] = val
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // Accounts returns every console account, ordered by name.
 func (s *Store) Accounts() ([]Account, error) {
 	var out []Account

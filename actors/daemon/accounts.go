@@ -1,11 +1,6 @@
 package daemon
 
 import (
-	"crypto/pbkdf2"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -64,10 +59,6 @@ type ServiceState struct {
 
 // serviceSetting is the settings key of the License Management Service switch.
 const serviceSetting = "service/license-management"
-
-// passwordIterations is PBKDF2-SHA256's work factor (OWASP's 2023 recommendation); the
-// count is stored in each hash, so raising it later keeps old hashes verifiable.
-var passwordIterations = 600_000
 
 // accountsMu serialises the read-check-write of account changes, so that two concurrent
 // requests cannot both add the same name or both remove one of the last two administrators.
@@ -284,42 +275,6 @@ func checkPassword(p string) error {
 		return wire.Errorf(wire.CodeBadRequest, "the password is shorter than "+strconv.Itoa(minPassword)+" characters")
 	}
 	return nil
-}
-
-// HashPassword returns the stored form of a password: PBKDF2-SHA256 with a random salt,
-// "pbkdf2-sha256$iterations$salt$key" with the salt and key in unpadded base64.
-func HashPassword(password string) ([]byte, error) {
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		return nil, fmt.Errorf("password salt: %w", err)
-	}
-	key, err := pbkdf2.Key(sha256.New, password, salt, passwordIterations, 32)
-	if err != nil {
-		return nil, fmt.Errorf("hash the password: %w", err)
-	}
-	enc := base64.RawStdEncoding
-	return []byte("pbkdf2-sha256$" + strconv.Itoa(passwordIterations) + "$" + enc.EncodeToString(salt) + "$" + enc.EncodeToString(key)), nil
-}
-
-// VerifyPassword reports whether password matches a hash made by HashPassword (the
-// console's login uses it).
-func VerifyPassword(hash []byte, password string) bool {
-	parts := strings.Split(string(hash), "$")
-	if len(parts) != 4 || parts[0] != "pbkdf2-sha256" {
-		return false
-	}
-	iter, err := strconv.Atoi(parts[1])
-	if err != nil || iter < 1 {
-		return false
-	}
-	enc := base64.RawStdEncoding
-	salt, err1 := enc.DecodeString(parts[2])
-	want, err2 := enc.DecodeString(parts[3])
-	if err1 != nil || err2 != nil || len(want) == 0 {
-		return false
-	}
-	got, err := pbkdf2.Key(sha256.New, password, salt, iter, len(want))
-	return err == nil && subtle.ConstantTimeCompare(got, want) == 1
 }
 
 func (d *Daemon) serviceState() (*ServiceState, error) {

@@ -22,9 +22,10 @@ func accountsDaemon(t *testing.T, dir string) *Daemon {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	old := passwordIterations
+	old, oldArgon := passwordIterations, argon2Params
 	passwordIterations = 1000
-	t.Cleanup(func() { passwordIterations = old })
+	argon2Params.memoryKiB, argon2Params.passes = 64, 1
+	t.Cleanup(func() { passwordIterations, argon2Params = old, oldArgon })
 	return &Daemon{store: st, now: func() time.Time { return accountsNow }}
 }
 
@@ -118,8 +119,8 @@ func TestAccountsRefusals(t *testing.T) {
 	}
 }
 
-// TestPasswordHash: passwords are kept only as salted PBKDF2-SHA256 hashes that the
-// console can verify.
+// TestPasswordHash: passwords are kept only as salted argon2id hashes that the console can
+// verify.
 func TestPasswordHash(t *testing.T) {
 	d := accountsDaemon(t, t.TempDir())
 	if _, err := accountOp(t, d, "users.add", AccountArgs{Name: "alice", Role: "admin", Password: "s3cret pass"}); err != nil {
@@ -127,7 +128,7 @@ func TestPasswordHash(t *testing.T) {
 	}
 	accts, _ := d.store.Accounts()
 	h := accts[0].PasswordHash
-	if strings.Contains(string(h), "s3cret") || !strings.HasPrefix(string(h), "pbkdf2-sha256$1000$") {
+	if strings.Contains(string(h), "s3cret") || !strings.HasPrefix(string(h), "$argon2id$v=19$m=64,t=1,p=1$") {
 		t.Errorf("stored hash %q", h)
 	}
 	if !VerifyPassword(h, "s3cret pass") {
@@ -142,7 +143,32 @@ func TestPasswordHash(t *testing.T) {
 	if string(again) == string(h) {
 		t.Error("two hashes of one password are equal: no salt")
 	}
-	for _, bad := range []string{"", "pbkdf2-sha256$x$a$b", "md5$1$a$b", strings.Replace(string(h), "$1000$", "$999$", 1)} {
+	for _, bad := range []string{"", "pbkdf2-sha256$x$a$b", "md5$1$a$b", strings.Replace(string(h), "t=1", "t=2", 1),
+		strings.Replace(string(h), "m=64", "m=99999999", 1)} {
+		if VerifyPassword([]byte(bad), "s3cret pass") {
+			t.Errorf("hash %q verifies", bad)
+		}
+	}
+}
+
+// TestLegacyPBKDF2Hash: a PBKDF2 hash of an earlier licd still verifies and is marked for
+// an upgrade to argon2id.
+func TestLegacyPBKDF2Hash(t *testing.T) {
+	accountsDaemon(t, t.TempDir())
+	h, err := hashPBKDF2("s3cret pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(h), "pbkdf2-sha256$1000$") || !VerifyPassword(h, "s3cret pass") || VerifyPassword(h, "s3cret pas") {
+		t.Fatalf("legacy hash %q does not verify as it should", h)
+	}
+	if !NeedsRehash(h) {
+		t.Error("a PBKDF2 hash is not marked for an upgrade")
+	}
+	if a, _ := HashPassword("x"); NeedsRehash(a) {
+		t.Error("an argon2id hash is marked for an upgrade")
+	}
+	for _, bad := range []string{strings.Replace(string(h), "$1000$", "$999$", 1), "pbkdf2-sha256$99999999999$a$b"} {
 		if VerifyPassword([]byte(bad), "s3cret pass") {
 			t.Errorf("hash %q verifies", bad)
 		}

@@ -72,6 +72,22 @@ type Config struct {
 	History HistoryConfig
 	// Alerts configures the alerts' webhook and evaluation interval.
 	Alerts AlertsConfig
+
+	// Settings are the defaults of the settings the admin API changes ("Server
+	// configuration"); values stored through the API take precedence over them.
+	Settings SettingDefaults
+}
+
+// SettingDefaults are the values of the API's settings given by flags (or a config file).
+type SettingDefaults struct {
+	// APIPort is the Web Services for Licensing port (8083; -1 a free port, 0 no API).
+	APIPort int
+	// Proxy is the proxy for outbound calls ("" none); RenewalAction what is done when a
+	// renewal is available (notify, auto, manual); ConsoleLanguage the console's language.
+	Proxy, RenewalAction, ConsoleLanguage string
+	// Explicit names the settings given on the command line: the API reports their source
+	// as "flag" rather than "default".
+	Explicit map[string]bool
 }
 
 // Limits bound what clients can make the server hold, whatever they send. Zero values

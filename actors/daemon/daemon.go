@@ -71,6 +71,10 @@ type Daemon struct {
 
 	shutdownOnce sync.Once
 	done         chan struct{}
+
+	started time.Time    // for the API's uptime
+	apiPort atomic.Int64 // the port the API listens on (settings' "running")
+	hooks   rereadHooks  // run after every reread (the API's certificate reload)
 }
 
 // Start brings a daemon up: it prepares the data directory, opens the store, rebuilds every
@@ -90,7 +94,7 @@ func Start(cfg Config) (_ *Daemon, err error) {
 	if cfg.MaxFrame <= 0 {
 		cfg.MaxFrame = 1 << 20
 	}
-	d := &Daemon{cfg: cfg, log: cfg.Logger, now: cfg.Now, live: map[*conn]struct{}{}, done: make(chan struct{}), stopWatch: make(chan struct{}), watchDone: make(chan struct{})}
+	d := &Daemon{cfg: cfg, log: cfg.Logger, now: cfg.Now, started: cfg.Now(), live: map[*conn]struct{}{}, done: make(chan struct{}), stopWatch: make(chan struct{}), watchDone: make(chan struct{})}
 	d.limits = cfg.Limits.withDefaults()
 	d.maxConns, d.nofile = connLimit(d.limits)
 	d.gate = newReplyGate(d.limits.ReplyBudget, d.limits.StatusBuilds)
@@ -125,6 +129,10 @@ func Start(cfg Config) (_ *Daemon, err error) {
 		return nil, fmt.Errorf("open the store in %s: %w", cfg.DataDir, err)
 	}
 	cleanups = append(cleanups, func() { _ = d.store.Close() })
+	if err = d.applyStoredPorts(&cfg); err != nil {
+		return nil, err
+	}
+	d.cfg = cfg
 	d.committer = d.store.StartCommitter(storage.CommitterOptions{Delay: cfg.CommitDelay})
 	cleanups = append(cleanups, func() { _ = d.committer.Close() })
 	if d.history, err = openHistory(d.store, cfg.History.Retention); err != nil {

@@ -138,8 +138,13 @@ func (c *conn) admin(reqID uint32, m wire.Admin) {
 		c.deny(reqID, wire.Errorf(wire.CodeNotAuthorized, "read the token from "+c.d.tokenPath()+" (lmutil does this when run as the server's user)"))
 		return
 	}
-	answered := c.answer(reqID, func() (any, error) { return c.d.adminOp(m.Op, m.Args) },
-		func(b []byte) wire.Message { return &wire.AdminResult{JSON: b} })
+	answered := c.answer(reqID, func() (any, error) {
+		v, err := c.d.adminOp(m.Op, m.Args)
+		if changesState(m.Op, m.Args) {
+			c.d.Audit(AuditEntry{Who: "lmutil (admin token)", From: c.nc.RemoteAddr().String(), Action: "wire." + m.Op, Result: auditResult(err), Detail: auditDetail(err)})
+		}
+		return v, err
+	}, func(b []byte) wire.Message { return &wire.AdminResult{JSON: b} })
 	if answered && m.Op == "shutdown" {
 		go c.d.Shutdown()
 	}

@@ -26,16 +26,11 @@ func (d *Daemon) Reread() (ReadReport, error) {
 	d.rereadMu.Lock()
 	defer d.rereadMu.Unlock()
 	var rep ReadReport
-	keys, err := license.ReadPublicKeys(d.keys...)
+	lo, err := d.loadOptions()
 	if err != nil {
-		return rep, fmt.Errorf("read the trusted vendor keys: %w", err)
+		return rep, err
 	}
-	host, err := license.ThisHost()
-	if err != nil {
-		host = license.HostIdentity{}
-	}
-	host.Hostname = d.hostname
-	inv, err := license.LoadDir(d.cfg.licenseDir(), license.LoadOptions{Host: host, Keys: keys, Now: d.now(), Vendor: "CITRIX"})
+	inv, err := license.LoadDir(d.cfg.licenseDir(), lo)
 	if err != nil {
 		return rep, fmt.Errorf("read the license directory: %w", err)
 	}
@@ -100,6 +95,31 @@ func (d *Daemon) Reread() (ReadReport, error) {
 	d.lastReread = rep
 	d.debug.Info(d.now(), fmt.Sprintf("license files read: %d features, %d lines rejected", len(inv.Features()), len(inv.Rejected)))
 	return rep, nil
+}
+
+// loadOptions are how license files are checked: the trusted vendor keys, this host, now.
+func (d *Daemon) loadOptions() (license.LoadOptions, error) {
+	keys, err := license.ReadPublicKeys(d.keys...)
+	if err != nil {
+		return license.LoadOptions{}, fmt.Errorf("read the trusted vendor keys: %w", err)
+	}
+	host, err := license.ThisHost()
+	if err != nil {
+		host = license.HostIdentity{}
+	}
+	host.Hostname = d.hostname
+	return license.LoadOptions{Host: host, Keys: keys, Now: d.now(), Vendor: "CITRIX"}, nil
+}
+
+// Reload rereads the license and options files (lmreread) and then runs the reread hooks
+// (the API's certificate is reloaded there): the admin service's reread, for lmutil and the
+// API alike.
+func (d *Daemon) Reload() (ReadReport, error) {
+	rep, err := d.Reread()
+	if err == nil {
+		d.runRereadHooks()
+	}
+	return rep, err
 }
 
 // watchLicenseDir rereads when the license directory's files change ("lmreread and a
@@ -185,7 +205,7 @@ func (d *Daemon) dirFingerprint() [32]byte {
 func (d *Daemon) adminOp(op string, args []byte) (any, error) {
 	switch op {
 	case "reread":
-		return d.Reread()
+		return d.Reload()
 	case "shutdown":
 		if !d.cfg.AllowShutdown {
 			return nil, wire.Errorf(wire.CodeDisabled, "lmdown is disabled on this server: start licd with -allow-lmdown to permit it")

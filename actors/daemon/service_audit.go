@@ -1,0 +1,99 @@
+package daemon
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/licd/licd/storage"
+)
+
+// auditFeature is the event stream the audit log is kept in: "@" never starts a feature
+// name, so it cannot mix with a feature's user/device events.
+const auditFeature = "@audit"
+
+// AuditEntry is one state change or security event: who, when, from where, what, result.
+type AuditEntry struct {
+	Time   time.Time `json:"time"`
+	Who    string    `json:"who"`
+	From   string    `json:"from"`
+	Action string    `json:"action"`
+	Target string    `json:"target,omitempty"`
+	Result string    `json:"result"` // "ok", "denied", "failed", "locked"
+	Detail string    `json:"detail,omitempty"`
+}
+
+// Audit records an entry. A failure to record is logged, never a reason to fail the change
+// (which has already happened).
+func (d *Daemon) Audit(e AuditEntry) {
+	if e.Time.IsZero() {
+		e.Time = d.now()
+	}
+	text, _ := json.Marshal(e)
+	b := storage.NewBatch()
+	b.AppendEvent(&storage.Event{Feature: auditFeature, Time: e.Time.UnixNano(), Kind: e.Action, Text: string(text)})
+	if err := d.store.Commit(b); err != nil {
+		d.log.Warn("audit entry not stored", zap.String("action", e.Action), zap.Error(err))
+	}
+}
+
+// AuditLog returns the newest entries (at most limit) at or after since, newest first.
+func (d *Daemon) AuditLog(since time.Time, limit int) ([]AuditEntry, error) {
+	var all []AuditEntry
+	err := d.store.Events(auditFeature, func(ev *storage.Event) error {
+		if ev.Time < since.UnixNano() {
+			return nil
+		}
+		var e AuditEntry
+		if err := json.Unmarshal([]byte(ev.Text), &e); err != nil {
+			return fmt.Errorf("audit entry damaged: %w", err)
+		}
+		all = append(all, e)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the audit log: %w", err)
+	}
+	out := make([]AuditEntry, 0, min(limit, len(all)))
+	for i := len(all) - 1; i >= 0 && len(out) < limit; i-- {
+		out = append(out, all[i])
+	}
+	return out, nil
+}
+
+// PruneAudit deletes the entries older than the retention with one range delete.
+func (d *Daemon) PruneAudit(retention time.Duration) error {
+	b := storage.NewBatch()
+	b.DeleteEventsBefore(auditFeature, d.now().Add(-retention).UnixNano())
+	return d.store.Commit(b)
+}
+
+// changesState tells the wire admin requests that change the server (and are audited)
+// from the ones that only read.
+func changesState(op string, args []byte) bool {
+	switch op {
+	case "users.list", "service.query", "burst.query":
+		return false
+	case "udadmin":
+		var req UDAdminRequest
+		_ = json.Unmarshal(args, &req)
+		return req.Op == "delete"
+	}
+	return true
+}
+
+func auditResult(err error) string {
+	if err != nil {
+		return "failed"
+	}
+	return "ok"
+}
+
+func auditDetail(err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return ""
+}
