@@ -3,9 +3,12 @@ GO        ?= go
 BIN       ?= bin
 DATA      ?= licd-data
 GOFLAGS   ?=
-UTILITIES := lmstat lmdiag lmdown lmhostid lmreread lmver lmcksum udadmin lmusers lmservice
+UTILITIES := lmstat lmdiag lmdown lmhostid lmreread lmver lmcksum udadmin lmusers lmservice CtxManageUserAndGroup ctx_license_management_service
 
-.PHONY: help build run test bench fuzz loadtest vet clean
+.PHONY: help build run test bench fuzz loadtest vet clean install
+
+PREFIX    ?= /usr/local
+DESTDIR   ?=
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -36,6 +39,14 @@ fuzz: ## short fuzz runs of every fuzz target
 
 loadtest: build ## the full licbench scenarios (minutes; not part of CI)
 	$(BIN)/licbench -scenario all
+
+install: build ## install the binaries, the utility links, the systemd unit and (if absent) /etc/licd/licd.toml; DESTDIR and PREFIX as usual
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/systemd/system $(DESTDIR)/etc/licd $(DESTDIR)$(PREFIX)/share/doc/licd
+	install -m 0755 $(BIN)/licd $(BIN)/lmutil $(BIN)/licgen $(DESTDIR)$(PREFIX)/bin/
+	@for u in $(UTILITIES); do ln -sf lmutil $(DESTDIR)$(PREFIX)/bin/$$u; done
+	sed 's|/usr/local|$(PREFIX)|g' cmd/licd/deploy/licd.service > $(DESTDIR)/etc/systemd/system/licd.service
+	@test -e $(DESTDIR)/etc/licd/licd.toml || install -m 0644 cmd/licd/deploy/licd.toml $(DESTDIR)/etc/licd/licd.toml
+	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/licd/
 
 clean: ## remove build output
 	rm -rf $(BIN)

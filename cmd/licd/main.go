@@ -70,8 +70,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	productFlags(fs, &cfg.Product)
 	historyFlags(fs, &cfg.History)
 	lifecycleFlags(fs, &cfg)
+	var configPath string
+	var printCfg bool
+	fs.StringVar(&configPath, "config", os.Getenv("LICD_CONFIG"), "TOML configuration file whose keys are these flags' names (default $LICD_CONFIG); flags on the command line override it")
+	fs.BoolVar(&printCfg, "print-config", false, "print the configuration file of the present settings (every key, defaults commented out) and exit")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if configPath != "" {
+		if _, err := applyConfigFile(fs, configPath); err != nil {
+			fmt.Fprintln(stderr, "licd:", err)
+			return 2
+		}
+	}
+	if printCfg {
+		printConfig(stdout, fs)
+		return 0
 	}
 	cfg.TrustedKeys = keys
 	cfg.DiskReserve = uint64(reserve)
@@ -120,12 +134,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
+	if err := notifySystemd(fmt.Sprintf("READY=1\nMAINPID=%d\nSTATUS=serving on ports %d and %d", os.Getpid(), d.LMAddr().Port, d.VendorAddr().Port)); err != nil {
+		log.Warn("readiness not sent", zap.Error(err))
+	}
 	select {
 	case s := <-sig:
 		log.Info("signal received; shutting down", zap.String("signal", s.String()))
+		_ = notifySystemd("STOPPING=1")
 		d.Shutdown()
 	case <-d.Done():
 		log.Info("shut down by lmdown")
+		_ = notifySystemd("STOPPING=1")
 	}
 	fmt.Fprintln(stdout, "licd: stopped; everything is persisted in", filepath.Join(abs, "db"))
 	return 0
