@@ -73,6 +73,9 @@ func (s *Server) start(ctx context.Context) error {
 	}
 	args = append(args, s.opt.Args...)
 	s.cmd = exec.Command(s.opt.Binary, args...)
+	// Its locator file (cmd/internal/locate) beside the data directory, not in the user's
+	// runtime directory where every test's server would overwrite the last one's.
+	s.cmd.Env = append(os.Environ(), "LICD_RUNTIME_DIR="+filepath.Clean(s.opt.DataDir)+".run")
 	s.cmd.Stdout = &lockedWriter{s: s}
 	s.cmd.Stderr = &lockedWriter{s: s}
 	if err := s.cmd.Start(); err != nil {

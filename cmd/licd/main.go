@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/licd/licd/cmd/internal/locate"
 	"io"
 	"net/http"
 	_ "net/http/pprof"
@@ -126,6 +127,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	printLayout(stdout, lay, d)
+	// The utilities find this server's data directory (its admin token) from any directory
+	// of this host through the locator, as the manual types them: "lmreread -c @localhost".
+	if loc, err := locate.Write(locate.Server{DataDir: abs, LMPort: d.LMAddr().Port, VendorPort: d.VendorAddr().Port, PID: os.Getpid()}, os.Getenv); err != nil {
+		log.Warn("the utilities will need -data or LICD_DATA", zap.Error(err))
+	} else {
+		defer locate.Remove(loc, os.Getpid())
+	}
 	if portsFile != "" {
 		if err := writePorts(portsFile, d); err != nil {
 			fmt.Fprintln(stderr, "licd:", err)

@@ -26,6 +26,7 @@ func TestFirstRunCreatesDataDirAndServes(t *testing.T) {
 		ports := filepath.Join(t.TempDir(), "ports.json")
 		var out bytes.Buffer
 		cmd := exec.Command(bin, "-data", data, "-listen", "127.0.0.1", "-lm-port", "-1", "-vendor-port", "-1", "-ports-file", ports, "-hostname", "first-run-host")
+		cmd.Env = append(os.Environ(), "LICD_RUNTIME_DIR="+t.TempDir())
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

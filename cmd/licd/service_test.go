@@ -175,7 +175,7 @@ func TestSystemdUnitStartsLicd(t *testing.T) {
 
 	var out bytes.Buffer
 	cmd := exec.Command(buildLicd(t), argv[1], cfgPath)
-	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock, "LICD_CONFIG=")
+	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock, "LICD_CONFIG=", "LICD_RUNTIME_DIR="+dir)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -14,7 +14,8 @@ const universalHelp = `Universal arguments:
   -all        all servers of the list, all information
   -t timeout  connection and request time-out, seconds (default 10)
   -data DIR   the server's data directory, where its admin token is (default $LICD_DATA,
-              then ./licd-data); only for the commands an administrator runs on the server
+              then that of the licd serving -c on this host, then ./licd-data); only for
+              the commands an administrator runs on the server
   -verbose    longer descriptions of errors
   -help       this text`
 

@@ -11,6 +11,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/licd/licd/cmd/internal/locate"
 	"io"
 	"os"
 	"path/filepath"
@@ -58,12 +59,17 @@ type env struct {
 	getenv         func(string) string
 	now            func() time.Time
 	verbose        bool // -verbose: "Displays a longer description for all errors found"
+	// locate names the data directories of the licd servers running on this host (their
+	// locator files, the system configuration), those serving one of ports first; nil in
+	// tests that must not see the host's servers.
+	locate func(ports []int) []string
 }
 
 // run runs the utility called name (the program's base name, or "lmutil" followed by a
 // utility in args) and returns the exit status.
 func run(name string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now,
+		locate: func(ports []int) []string { return locate.Find(os.Getenv, ports) }}
 	return e.dispatch(name, args)
 }
 

@@ -20,8 +20,9 @@ const defaultDataDir = "licd-data"
 // adminToken reads the token that authorises admin requests ("You cannot use lmreread
 // remotely; run it locally on the License Server"): the server wrote it into its data
 // directory, readable only by the user that runs licd. The data directory is -data, else
-// $LICD_DATA, else the parent of a license directory named by -c (DATA/MyFiles), else
-// ./licd-data.
+// $LICD_DATA, else the parent of a license directory named by -c (DATA/MyFiles), else the
+// data directory of the licd serving the target on this host (its locator file, or the
+// system configuration /etc/licd/licd.toml: package cmd/internal/locate), else ./licd-data.
 func (e *env) adminToken(o *options, targets []target) (string, error) {
 	var dirs []string
 	switch {
@@ -34,6 +35,13 @@ func (e *env) adminToken(o *options, targets []target) (string, error) {
 			for _, f := range t.Files {
 				dirs = append(dirs, filepath.Dir(filepath.Dir(f)))
 			}
+		}
+		if e.locate != nil {
+			var ports []int
+			for _, t := range targets {
+				ports = append(ports, t.Port)
+			}
+			dirs = append(dirs, e.locate(ports)...)
 		}
 		dirs = append(dirs, defaultDataDir)
 	}
