@@ -26,6 +26,7 @@ const (
 	CodeNotIncluded           Code = -39 // options file INCLUDE/INCLUDEALL lists others only
 	CodeMaxReached            Code = -87 // options file MAX for this user/host/group reached
 	CodeShuttingDown          Code = -96 // the server is shutting down
+	CodeVendorDown            Code = -97 // lmdown -vendor stopped the vendor daemon (FLEXlm's "desired vendor daemon is down")
 
 	// licd's own numbers.
 	CodeOverLimitAfterReconcile Code = -1001 // "License caching mode example": usage must fall back within the count first
@@ -60,6 +61,7 @@ var codeText = map[Code]string{
 	CodeNotIncluded:             "User/host not on INCLUDE list for feature.",
 	CodeMaxReached:              "Checkout exceeds MAX specified in options file.",
 	CodeShuttingDown:            "License server is shutting down.",
+	CodeVendorDown:              "The desired vendor daemon is down.",
 	CodeOverLimitAfterReconcile: "Licenses in use exceed the installed count after a reconcile; no new checkouts until usage is back within it.",
 	CodeBadName:                 "User or device name is empty, too long or not valid UTF-8.",
 	CodeNotAuthorized:           "Not authorised: the admin token is missing or wrong.",

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -26,8 +27,11 @@ type conn struct {
 	local   bool
 	reserve bool // accepted in the utilities' reserve of descriptors: no hello
 	session uint64
-	product *actor.PID
-	helloAt time.Time
+	// inSession is session != 0 for other goroutines (lmdown -vendor closes the product
+	// connections, not the utilities').
+	inSession atomic.Bool
+	product   *actor.PID
+	helloAt   time.Time
 
 	// Reconcile state ("License caching mode example"): the handles stated by the frames of
 	// the first reconcile after a hello, until its last frame (More false).

@@ -34,7 +34,11 @@ type Daemon struct {
 	engine    *actors.Engine
 	debug     *actors.DebugLog
 
-	lm, vd net.Listener
+	lm, vd net.Listener // vd is nil while lmdown -vendor has the vendor daemon down (vendor.go)
+	vdAddr *net.TCPAddr // the vendor port, kept for restarting it
+	// vendorDown: lmdown -vendor CITRIX stopped the vendor daemon (vendor.go).
+	vendorDown atomic.Bool
+	closing    bool // Shutdown began (under mu): the vendor daemon is not started again
 
 	// Product port security (guard.go): TLS, credentials, hello limits.
 	productTLS *tls.Config
@@ -178,6 +182,7 @@ func Start(cfg Config) (_ *Daemon, err error) {
 	if d.vd, err = net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(cfg.port(cfg.VendorPort, 7279)))); err != nil {
 		return nil, fmt.Errorf("listen on the vendor daemon port: %w (choose another with -vendor-port)", err)
 	}
+	d.vdAddr = d.vd.Addr().(*net.TCPAddr)
 	if err = d.startAlerts(); err != nil {
 		return nil, err
 	}
@@ -214,7 +219,7 @@ func mergeUD(c userdevice.Config) userdevice.Config {
 func (d *Daemon) LMAddr() *net.TCPAddr { return d.lm.Addr().(*net.TCPAddr) }
 
 // VendorAddr is the vendor daemon listener's address.
-func (d *Daemon) VendorAddr() *net.TCPAddr { return d.vd.Addr().(*net.TCPAddr) }
+func (d *Daemon) VendorAddr() *net.TCPAddr { return d.vdAddr }
 
 // Done is closed when the daemon has shut down (by Shutdown or lmdown).
 func (d *Daemon) Done() <-chan struct{} { return d.done }
@@ -272,7 +277,12 @@ func (d *Daemon) Shutdown() {
 		close(d.stopWatch)
 		<-d.watchDone // a reread in progress finishes before the engine stops
 		_ = d.lm.Close()
-		_ = d.vd.Close()
+		d.mu.Lock()
+		d.closing = true
+		if d.vd != nil {
+			_ = d.vd.Close()
+		}
+		d.mu.Unlock()
 		d.accepts.Wait()
 		d.mu.Lock()
 		d.shutting = true

@@ -26,6 +26,10 @@ func (c *conn) hello(reqID uint32, h *wire.Hello) {
 		c.deny(reqID, wire.Errorf(wire.CodeBadRequest, "this connection already has a session"))
 		return
 	}
+	if c.d.vendorDown.Load() {
+		c.deny(reqID, wire.Errorf(wire.CodeVendorDown, "the CITRIX vendor daemon was stopped by lmdown -vendor CITRIX; it serves again after lmreread -vendor CITRIX (held licenses stay held for the linger)"))
+		return
+	}
 	addr := remoteIP(c.nc.RemoteAddr())
 	limited := !c.local || c.d.cfg.Product.StrictLoopback
 	if limited && !c.d.hellos.allow(addr, time.Now()) {
@@ -57,6 +61,7 @@ func (c *conn) hello(reqID uint32, h *wire.Hello) {
 		return
 	}
 	c.session = opened.ID
+	c.inSession.Store(true)
 	c.helloAt = c.d.now()
 	c.recOpen, c.mayReconcile = true, opened.Adopted
 	startup, err := c.startupCheckout(h)

@@ -89,7 +89,7 @@ func (d *Daemon) Status(feature string, detail bool) (*wire.Status, error) {
 	inv := d.engine.Inventory()
 	st := &wire.Status{
 		ServerHost: d.hostname, LMPort: d.LMAddr().Port, VendorPort: d.VendorAddr().Port,
-		Version: Version, Vendor: "CITRIX", VendorUp: true, Features: features, Sessions: sessions,
+		Version: Version, Vendor: "CITRIX", VendorUp: d.VendorUp(), Features: features, Sessions: sessions,
 		Now: d.now(),
 	}
 	if inv != nil {
@@ -146,6 +146,10 @@ func (c *conn) admin(reqID uint32, m wire.Admin) {
 		return v, err
 	}, func(b []byte) wire.Message { return &wire.AdminResult{JSON: b} })
 	if answered && m.Op == "shutdown" {
-		go c.d.Shutdown()
+		if vendorOnly(m.Args) {
+			go c.d.StopVendor()
+		} else {
+			go c.d.Shutdown()
+		}
 	}
 }

@@ -205,10 +205,18 @@ func (d *Daemon) dirFingerprint() [32]byte {
 func (d *Daemon) adminOp(op string, args []byte) (any, error) {
 	switch op {
 	case "reread":
+		if vendorOnly(args) {
+			if err := d.StartVendor(); err != nil {
+				return nil, err
+			}
+		}
 		return d.Reload()
 	case "shutdown":
 		if !d.cfg.AllowShutdown {
 			return nil, wire.Errorf(wire.CodeDisabled, "lmdown is disabled on this server: start licd with -allow-lmdown to permit it")
+		}
+		if vendorOnly(args) {
+			return map[string]string{"status": "stopping the CITRIX vendor daemon"}, nil
 		}
 		return map[string]string{"status": "shutting down"}, nil
 	case "users.add", "users.list", "users.role", "users.remove", "service.enable", "service.disable", "service.query":

@@ -45,9 +45,6 @@ func runLmdown(e *env, args []string) int {
 			fmt.Fprintf(e.stdout, "%-22s%s\n", strconv.Itoa(i+1)+") "+t.Spec(), "CITRIX")
 		}
 		fmt.Fprintln(e.stdout)
-		if o.has("-vendor") {
-			fmt.Fprintln(e.stdout, "licd serves the license manager and the CITRIX vendor daemon in one process: both stop.")
-		}
 	}
 	chosen := targets
 	if len(targets) > 1 && !o.has("-all") {
@@ -65,6 +62,18 @@ func runLmdown(e *env, args []string) int {
 	}
 	exit := 0
 	for _, t := range chosen {
+		if o.has("-vendor") {
+			// "-vendor name: Shuts down only this vendor daemon. The License Manager daemon
+			// continues running"; lmreread -vendor CITRIX starts it again.
+			if err := stopVendor(t, token, timeout); err != nil {
+				exit = e.fail(err)
+				continue
+			}
+			if !quiet {
+				fmt.Fprintf(e.stdout, "\tShut down the CITRIX vendor daemon at %s (lmreread -vendor CITRIX starts it again)\n", t.Spec())
+			}
+			continue
+		}
 		if err := shutdown(t, token, timeout); err != nil {
 			exit = e.fail(err)
 			continue
@@ -90,6 +99,18 @@ func (e *env) chooseTargets(ts []target) []target {
 		}
 	}
 	return out
+}
+
+// stopVendor asks one server to stop its vendor daemon only; the server answers first.
+func stopVendor(t target, token string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	c, err := dial(ctx, t, timeout)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return c.admin(token, "shutdown", map[string]string{"vendor": "CITRIX"}, nil)
 }
 
 // shutdown asks one server to stop and waits (within timeout) until it is down: it has

@@ -59,7 +59,7 @@ func runLmreread(e *env, args []string) int {
 	fmt.Fprintln(e.stdout, banner("lmreread"))
 	exit := 0
 	for _, t := range targets {
-		rep, err := reread(t, token, timeout)
+		rep, err := reread(t, token, o.has("-vendor"), timeout)
 		if err != nil {
 			exit = e.fail(err)
 			continue
@@ -70,7 +70,9 @@ func runLmreread(e *env, args []string) int {
 	return exit
 }
 
-func reread(t target, token string, timeout time.Duration) (*rereadReport, error) {
+// reread asks one server to reread its files; with vendor ("lmreread -vendor CITRIX"),
+// also to start its vendor daemon again after lmdown -vendor.
+func reread(t target, token string, vendor bool, timeout time.Duration) (*rereadReport, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	c, err := dial(ctx, t, timeout)
@@ -79,7 +81,11 @@ func reread(t target, token string, timeout time.Duration) (*rereadReport, error
 	}
 	defer c.Close()
 	rep := new(rereadReport)
-	if err := c.admin(token, "reread", nil, rep); err != nil {
+	var args any
+	if vendor {
+		args = map[string]string{"vendor": "CITRIX"}
+	}
+	if err := c.admin(token, "reread", args, rep); err != nil {
 		return nil, err
 	}
 	return rep, nil

@@ -148,11 +148,12 @@ func filesOrSpec(t target) string {
 // writeVendor is the vendor daemon's block.
 func writeVendor(w io.Writer, st *wire.Status) {
 	fmt.Fprintf(w, "Vendor daemon status (on %s):\n\n", st.ServerHost)
-	state := "UP"
 	if !st.VendorUp {
-		state = "DOWN"
+		// FLEXlm's line for a vendor daemon lmdown -vendor stopped.
+		fmt.Fprintf(w, "  %s: The desired vendor daemon is down. (-97,121)\n\n", vendorName(st))
+		return
 	}
-	fmt.Fprintf(w, "  %s: %s %s\n\n", vendorName(st), state, st.Version)
+	fmt.Fprintf(w, "  %s: UP %s\n\n", vendorName(st), st.Version)
 }
 
 func vendorName(st *wire.Status) string {
