@@ -103,14 +103,7 @@ func (e *env) chooseTargets(ts []target) []target {
 
 // stopVendor asks one server to stop its vendor daemon only; the server answers first.
 func stopVendor(t target, token string, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	c, err := dial(ctx, t, timeout)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return c.admin(token, "shutdown", map[string]string{"vendor": "CITRIX"}, nil)
+	return adminCall(t, token, "shutdown", map[string]string{"vendor": "CITRIX"}, nil, timeout)
 }
 
 // shutdown asks one server to stop and waits (within timeout) until it is down: it has
