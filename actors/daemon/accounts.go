@@ -262,7 +262,7 @@ func parseRole(s string) (string, error) {
 	case "user":
 		return RoleUser, nil
 	case "admingroup", "usergroup":
-		return "", wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("role %q: licd's console accounts are individual accounts; use admin or user", s))
+		return "", wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("role %q is a group's: add a group (lmusers -useradd NAME -Role %s -members a,b); an account's role is admin or user", s, s))
 	}
 	return "", wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("role %q: use admin (Administrator) or user (User)", s))
 }

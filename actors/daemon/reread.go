@@ -221,6 +221,8 @@ func (d *Daemon) adminOp(op string, args []byte) (any, error) {
 		return map[string]string{"status": "shutting down"}, nil
 	case "users.add", "users.list", "users.role", "users.remove", "service.enable", "service.disable", "service.query":
 		return d.accountsOp(op, args)
+	case "groups.list", "groups.put", "groups.remove":
+		return d.groupsOp(op, args)
 	case "burst.enable", "burst.disable", "burst.query":
 		return d.burstOp(op)
 	case "alerts":

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -127,4 +128,28 @@ func (d *Daemon) keepsAnAdmin(group string) error {
 		return wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("the group %q holds the only administrators: give an account the admin role first", group))
 	}
 	return nil
+}
+
+// groupsOp is the groups' admin requests (`lmusers -useradd NAME -Role adminGroup`, the
+// counterpart of `CtxManageUserAndGroup.exe -useradd "domain\\username" -Role
+// "adminGroup/userGroup"`), through the same functions as the API's.
+func (d *Daemon) groupsOp(op string, args []byte) (any, error) {
+	var g Group
+	if len(args) > 0 {
+		if err := json.Unmarshal(args, &g); err != nil {
+			return nil, wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("%s: the request is not valid JSON: %v", op, err))
+		}
+	}
+	switch op {
+	case "groups.list":
+		gs, err := d.ListGroups()
+		return map[string][]Group{"groups": gs}, err
+	case "groups.put":
+		return d.PutGroup(g)
+	default: // groups.remove
+		if err := d.RemoveGroup(g.Name); err != nil {
+			return nil, err
+		}
+		return map[string]string{"removed": g.Name}, nil
+	}
 }

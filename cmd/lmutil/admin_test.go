@@ -289,6 +289,21 @@ func testLmusers(t *testing.T, s *testServer, run runner) {
 	if r := run("hunter2hunter2\n", "CtxManageUserAndGroup", "-useradd", "dora", "-Role", "user"); r.code != 0 {
 		t.Errorf("CtxManageUserAndGroup: exit %d: %s", r.code, r.stderr)
 	}
+	// "Command to add a group: CtxManageUserAndGroup.exe -useradd "domain\username" -Role
+	// "adminGroup/userGroup"": a group of local accounts, without a password.
+	if r := run("", "CtxManageUserAndGroup", "-useradd", `CORP\helpdesk`, "-Role", "adminGroup", "-members", "dora"); r.code != 0 ||
+		r.stdout != "Added the group CORP\\helpdesk with the Administrator role (1 members).\n" {
+		t.Errorf("a group: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := run("", "CtxManageUserAndGroup", "-useradd", "ops", "-Role", "userGroup", "-members", "nobody"); r.code == 0 || !strings.Contains(r.stderr, "nobody") {
+		t.Errorf("a group with an unknown member: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := run("", "lmusers", "-useradd", "ops", "-Role", "userGroup"); r.code != 0 {
+		t.Errorf("an empty group: exit %d: %s", r.code, r.stderr)
+	}
+	if r := run("", "lmusers", "-userdel", "ops"); r.code != 0 || r.stdout != "Removed ops.\n" {
+		t.Errorf("-userdel of a group: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 	r := run("", "lmusers", "-list")
 	if r.code != 0 {
 		t.Fatalf("-list: exit %d: %s", r.code, r.stderr)

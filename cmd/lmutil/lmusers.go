@@ -27,7 +27,7 @@ type accountInfo struct {
 
 var lmusersOptions = map[string]optKind{
 	"-list": noValue, "-useradd": needsValue, "-setrole": needsValue, "-userdel": needsValue,
-	"-role": needsValue, "-Role": needsValue, "-json": noValue,
+	"-role": needsValue, "-Role": needsValue, "-json": noValue, "-members": needsValue,
 	"-password": needsValue, "-p": needsValue, // refused: see runLmusers
 }
 
@@ -60,12 +60,17 @@ func runLmusers(e *env, args []string) int {
 	if (o.has("-useradd") || o.has("-setrole")) && role == "" {
 		return e.usageError(errors.New("lmusers: give the role with -role admin (Administrator) or -role user (User)"))
 	}
+	groupRole := strings.EqualFold(role, "adminGroup") || strings.EqualFold(role, "userGroup")
 	switch {
 	case o.has("-list"):
 		var res struct {
 			Accounts []accountInfo `json:"accounts"`
+			Groups   []groupInfo   `json:"groups"`
 		}
 		if err := e.adminRequest(o, "users.list", nil, &res); err != nil {
+			return e.fail(err)
+		}
+		if err := e.adminRequest(o, "groups.list", nil, &res); err != nil {
 			return e.fail(err)
 		}
 		if o.has("-json") {
@@ -74,6 +79,20 @@ func runLmusers(e *env, args []string) int {
 			return 0
 		}
 		writeAccounts(e.stdout, res.Accounts)
+		writeGroups(e.stdout, res.Groups)
+	case o.has("-useradd") && groupRole:
+		// "Command to add a group: CtxManageUserAndGroup.exe -useradd "domain\username" -Role
+		// "adminGroup/userGroup"": a group of local accounts, which has no password.
+		g := groupInfo{Name: o.val("-useradd"), Role: strings.TrimSuffix(strings.ToLower(role), "group"), Members: []string{}}
+		for _, m := range strings.Split(o.val("-members"), ",") {
+			if m = strings.TrimSpace(m); m != "" {
+				g.Members = append(g.Members, m)
+			}
+		}
+		if err := e.adminRequest(o, "groups.put", g, &g); err != nil {
+			return e.fail(err)
+		}
+		fmt.Fprintf(e.stdout, "Added the group %s with the %s role (%d members).\n", g.Name, roleTitle(g.Role), len(g.Members))
 	case o.has("-useradd"):
 		name := o.val("-useradd")
 		password, err := e.readPassword(name)
@@ -95,12 +114,42 @@ func runLmusers(e *env, args []string) int {
 		var res struct {
 			Removed string `json:"removed"`
 		}
-		if err := e.adminRequest(o, "users.remove", accountArgs{Name: o.val("-userdel")}, &res); err != nil {
+		op := "users.remove"
+		var groups struct {
+			Groups []groupInfo `json:"groups"`
+		}
+		if err := e.adminRequest(o, "groups.list", nil, &groups); err != nil {
+			return e.fail(err)
+		}
+		for _, g := range groups.Groups {
+			if strings.EqualFold(g.Name, o.val("-userdel")) {
+				op = "groups.remove" // a group's name: the group goes, its members stay
+			}
+		}
+		if err := e.adminRequest(o, op, accountArgs{Name: o.val("-userdel")}, &res); err != nil {
 			return e.fail(err)
 		}
 		fmt.Fprintf(e.stdout, "Removed %s.\n", res.Removed)
 	}
 	return 0
+}
+
+// groupInfo is the JSON of the groups.* admin requests (actors/daemon.Group).
+type groupInfo struct {
+	Name    string    `json:"name"`
+	Role    string    `json:"role"`
+	Members []string  `json:"members"`
+	Created time.Time `json:"created"`
+}
+
+func writeGroups(w io.Writer, groups []groupInfo) {
+	if len(groups) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%-32s %-20s %s\n", "Group", "Role", "Members")
+	for _, g := range groups {
+		fmt.Fprintf(w, "%-32s %-20s %s\n", g.Name, roleTitle(g.Role)+" group", strings.Join(g.Members, ", "))
+	}
 }
 
 // roleTitle is a role as the console shows it.

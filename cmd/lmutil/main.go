@@ -45,7 +45,7 @@ func init() {
 		{name: "lmcksum", usage: "lmcksum [-c license_file_list] [feature]", run: runLmcksum},
 		{name: "lmver", usage: "lmver [binary]", run: runLmver},
 		{name: "udadmin", usage: "udadmin [-f feature] [-user name] [-device name] [-a] [-delete | -events | -list [-times]]", run: runUdadmin},
-		{name: "lmusers", aliases: []string{"CtxManageUserAndGroup"}, usage: "lmusers -list | -useradd name -role admin|user | -setrole name -role admin|user | -userdel name", run: runLmusers},
+		{name: "lmusers", aliases: []string{"CtxManageUserAndGroup"}, usage: "lmusers -list | -useradd name -role admin|user | -useradd name -Role adminGroup|userGroup [-members a,b] | -setrole name -role admin|user | -userdel name", run: runLmusers},
 		{name: "lmservice", aliases: []string{"ctx_license_management_service"}, usage: "lmservice -enable | -disable | -query", run: runLmservice},
 	}
 }
