@@ -98,7 +98,7 @@ func TestAccountsRefusals(t *testing.T) {
 	}{
 		{"users.add", AccountArgs{Name: "ROOT", Role: "user", Password: "longenough"}, `an account "root" already exists`},
 		{"users.add", AccountArgs{Name: "x", Role: "superuser", Password: "longenough"}, "use admin (Administrator) or user (User)"},
-		{"users.add", AccountArgs{Name: "x", Role: "adminGroup", Password: "longenough"}, "individual accounts"},
+		{"users.add", AccountArgs{Name: "x", Role: "adminGroup", Password: "longenough"}, "is a group's: add a group"},
 		{"users.add", AccountArgs{Name: "x", Role: "user", Password: "short"}, "shorter than 8 characters"},
 		{"users.add", AccountArgs{Name: "  ", Role: "user", Password: "longenough"}, "no account name"},
 		{"users.add", AccountArgs{Name: "a\x01b", Role: "user", Password: "longenough"}, "control character"},
