@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/licd/licd/wire"
@@ -34,7 +35,9 @@ func runLmver(e *env, args []string) int {
 		return 0
 	}
 	path := o.args[0]
-	if _, err := os.Stat(path); err != nil {
+	if found := daemonBinary(path); found != "" {
+		path = found
+	} else if _, err := os.Stat(path); err != nil {
 		if found, lerr := exec.LookPath(path); lerr == nil {
 			path = found
 		} else {
@@ -53,4 +56,30 @@ func runLmver(e *env, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "%s: %s %s, %s\n", path, info.Path, v, info.GoVersion)
 	return 0
+}
+
+// daemonBinary finds the licd binary for `lmver licd`, `lmver lmgrd` and `lmver CITRIX`
+// (the manual's lmver names the license manager and the vendor daemon; licd is both):
+// beside this lmutil (make build and make install put them together), else on the PATH.
+// It returns "" for other names, or when there is no licd to be found.
+func daemonBinary(name string) string {
+	switch name {
+	case "licd", "lmgrd", "CITRIX":
+	default:
+		return ""
+	}
+	if self, err := os.Executable(); err == nil {
+		if p := filepath.Join(filepath.Dir(self), "licd"); isFile(p) {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("licd"); err == nil {
+		return p
+	}
+	return ""
+}
+
+func isFile(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
 }

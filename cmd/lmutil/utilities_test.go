@@ -142,6 +142,16 @@ func TestLmver(t *testing.T) {
 	if r.code == 0 || !strings.Contains(r.stderr, `no binary "/no/such/binary"`) {
 		t.Errorf("missing binary: exit %d %s", r.code, r.stderr)
 	}
+	// The manual names the license manager and the vendor daemon, without a path: lmutil
+	// finds licd beside itself, whatever the PATH and the working directory.
+	for _, name := range []string{"licd", "lmgrd", "CITRIX"} {
+		cmd := exec.Command(bins.lmutil, "lmver", name)
+		cmd.Dir, cmd.Env = t.TempDir(), []string{"PATH=/usr/bin:/bin"}
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), ": github.com/licd/licd/cmd/licd ") {
+			t.Errorf("lmver %s: %v\n%s", name, err, out)
+		}
+	}
 }
 
 // TestHelp: lmutil alone lists the utilities ("The lmutil command displays a list of
