@@ -92,8 +92,8 @@ func (p *optParser) ceilOptIn(l optLine, args []string) {
 func (o *Options) NormalizeUser(name string) string {
 	if o == nil || !o.UDUseDomain {
 		// A name that is all domain ("@corp.com") is kept: an empty user would merge strangers.
-		if i := strings.IndexByte(name, '@'); i > 0 {
-			name = name[:i]
+		if u, ok := TrimUserDomain(name); ok {
+			name = u
 		}
 	}
 	if o == nil {

@@ -1,6 +1,7 @@
 package userdevice
 
 import (
+	"github.com/licd/licd/license"
 	"strconv"
 	"strings"
 	"unicode"
@@ -16,12 +17,11 @@ func (c Config) NormalizeUser(name string) (string, error) {
 		return "", err
 	}
 	if !c.UseDomain {
-		if at := strings.LastIndexByte(name, '@'); at >= 0 {
-			name = name[:at]
-			if strings.TrimSpace(name) == "" {
-				return "", &NameError{Role: "user", Name: display(name), Reason: "is empty once the @domain part is dropped"}
-			}
+		user, ok := license.TrimUserDomain(name)
+		if !ok {
+			return "", &NameError{Role: "user", Name: display(""), Reason: "is empty once the @domain part is dropped"}
 		}
+		name = user
 	}
 	return fold(name, c.UserCase), nil
 }
