@@ -11,8 +11,8 @@ func TestNormalizeUser(t *testing.T) {
 		{"UDUseDomain 1", "jack@newplace.com", "jack@newplace.com"},
 		{"", "jack", "jack"},
 		{"", "@corp.example", "@corp.example"}, // all domain: kept, not an empty user
-		{"", "a@b@c", "a@b"}, // the domain follows the last @, as licensing cuts it (license.TrimUserDomain)
-		{"", "Jack@Corp", "Jack"}, // no case change by default
+		{"", "a@b@c", "a@b"},                   // the domain follows the last @, as licensing cuts it (license.TrimUserDomain)
+		{"", "Jack@Corp", "Jack"},              // no case change by default
 		{"UDUserNameCase 0", "Jack", "Jack"},
 		{"UDUserNameCase 1", "Jack@Corp", "jack"},
 		{"UDUserNameCase 2", "Jack@Corp", "JACK"},
