@@ -26,6 +26,9 @@ type PrepareOptions struct {
 	DataDir, LicenseDir, Hostname string
 	// Demo adds demo.lic: an evaluation license for one sample product in each model.
 	Demo bool
+	// OptionsFile is where the options file is (default LicenseDir/CITRIX.opt); on first
+	// start a commented template is written there when there is none.
+	OptionsFile string
 	Now  time.Time
 }
 
@@ -117,6 +120,19 @@ func Prepare(o PrepareOptions) (Layout, error) {
 			return lay, fmt.Errorf("write the start-up license: %w", err)
 		}
 		lay.Created = append(lay.Created, startup)
+		// First start: a commented options file, as the manual's install leaves one, listing
+		// every keyword licd acts on (license.OptionsTemplate). Never again: an administrator
+		// who deletes it means it.
+		opt := o.OptionsFile
+		if opt == "" {
+			opt = filepath.Join(lay.LicenseDir, "CITRIX.opt")
+		}
+		if _, err := os.Stat(opt); errors.Is(err, os.ErrNotExist) {
+			if err := os.WriteFile(opt, []byte(license.OptionsTemplate), 0o644); err != nil {
+				return lay, fmt.Errorf("write the options file template: %w", err)
+			}
+			lay.Created = append(lay.Created, opt)
+		}
 	}
 	if o.Demo {
 		demo := filepath.Join(lay.LicenseDir, DemoFile)

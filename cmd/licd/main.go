@@ -108,7 +108,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}()
 	}
 	abs, _ := filepath.Abs(cfg.DataDir)
-	lay, err := daemon.Prepare(daemon.PrepareOptions{DataDir: abs, LicenseDir: cfg.LicenseDir, Hostname: cfg.Hostname, Demo: demo})
+	lay, err := daemon.Prepare(daemon.PrepareOptions{DataDir: abs, LicenseDir: cfg.LicenseDir, Hostname: cfg.Hostname, Demo: demo, OptionsFile: cfg.OptionsFile})
 	if err != nil {
 		fmt.Fprintln(stderr, "licd:", err)
 		return 1

@@ -57,7 +57,7 @@ func TestFirstRunCreatesDataDirAndServes(t *testing.T) {
 			t.Errorf("first run output lacks %q:\n%s", want, first)
 		}
 	}
-	for _, f := range []string{"MyFiles/citrix_startup.lic", "MyFiles/demo.lic", "keys/vendor.pub", "keys/vendor.key", "admin.token", "db", "CITRIX.log"} {
+	for _, f := range []string{"MyFiles/citrix_startup.lic", "MyFiles/demo.lic", "MyFiles/CITRIX.opt", "keys/vendor.pub", "keys/vendor.key", "admin.token", "db", "CITRIX.log"} {
 		if _, err := os.Stat(filepath.Join(data, f)); err != nil {
 			t.Errorf("%s missing after the first run: %v", f, err)
 		}
