@@ -29,7 +29,7 @@ type PrepareOptions struct {
 	// OptionsFile is where the options file is (default LicenseDir/CITRIX.opt); on first
 	// start a commented template is written there when there is none.
 	OptionsFile string
-	Now  time.Time
+	Now         time.Time
 }
 
 // Layout is what Prepare found or created, for licd to print.
