@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -31,6 +32,14 @@ func poolStatus(p *license.Pool) wire.PoolStatus {
 		Count: p.Count, Overdraft: p.Overdraft, VendorString: p.VendorString, DupGroup: p.DupGroup}
 	if s := poolStart(p); !s.IsZero() {
 		ps.Start = strings.ToLower(s.Format("02-Jan-2006"))
+	}
+	for _, l := range p.Lines {
+		if l.Sign != "" {
+			ps.Signs = append(ps.Signs, l.Sign)
+		}
+		if l.Issuer != "" && !slices.Contains(ps.Issuers, l.Issuer) {
+			ps.Issuers = append(ps.Issuers, l.Issuer)
+		}
 	}
 	return ps
 }

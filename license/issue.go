@@ -31,6 +31,7 @@ type LineSpec struct {
 	SN           string
 	Issued       time.Time
 	DupGroup     string
+	Issuer       string // ISSUER=, the license's issuer (lmdiag FEATURE:ISSUER=...)
 }
 
 // DefaultOverdraft is the overdraft a line of the model gets by default: "an additional 10%
@@ -150,7 +151,7 @@ func buildLine(ls LineSpec) (*Line, error) {
 	case overdraft > 0 && !model.HasOverdraft():
 		return nil, fmt.Errorf("overdraft %d on a %s license: \"Concurrent licenses and server licenses do not contain the overdraft feature\" (\"License overdraft\")", overdraft, model)
 	}
-	for name, v := range map[string]string{"vendor string": ls.VendorString, "notice": ls.Notice, "serial number": ls.SN, "DUP_GROUP": ls.DupGroup} {
+	for name, v := range map[string]string{"vendor string": ls.VendorString, "notice": ls.Notice, "serial number": ls.SN, "DUP_GROUP": ls.DupGroup, "issuer": ls.Issuer} {
 		if strings.ContainsAny(v, "\"\n\r\t{}\\") {
 			return nil, fmt.Errorf("%s %q: quotes, braces, backslashes and control characters cannot be written in a license file", name, v)
 		}
@@ -175,6 +176,7 @@ func buildLine(ls LineSpec) (*Line, error) {
 		add("ISSUED", FormatDate(ls.Issued))
 	}
 	add("NOTICE", ls.Notice)
+	add("ISSUER", ls.Issuer)
 	add("SN", ls.SN)
 	if !ls.Start.IsZero() {
 		add("START", FormatDate(ls.Start))

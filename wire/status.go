@@ -70,8 +70,12 @@ type PoolStatus struct {
 	PeakInUse    int    `json:"peakInUse,omitempty"` // as FeatureStatus.PeakInUse
 	VendorString string `json:"vendorString,omitempty"`
 	DupGroup     string `json:"dupGroup,omitempty"`
-	Pending      bool   `json:"pending,omitempty"` // START date in the future
-	Start        string `json:"start,omitempty"`
+	// Signs and Issuers are the SIGN= and ISSUER= of the pool's lines, for lmdiag's
+	// FEATURE:KEY=... and FEATURE:ISSUER=... selections ("lmdiag").
+	Signs   []string `json:"signs,omitempty"`
+	Issuers []string `json:"issuers,omitempty"`
+	Pending bool     `json:"pending,omitempty"` // START date in the future
+	Start   string   `json:"start,omitempty"`
 	// License burst mode ("License burst mode"): Retail pools only. Armed: a burst would
 	// start when the pool is full; Active: connections are unlimited until BurstUntil.
 	Retail        bool      `json:"retail,omitempty"`

@@ -85,6 +85,9 @@ func (d *diagnosis) run() int {
 	}
 	d.checkPorts(c, st)
 	pools, err := d.sel.choose(st)
+	if err == nil && len(d.t.Files) > 0 {
+		pools, err = d.inFiles(pools)
+	}
 	if err != nil {
 		writeFailureLine(w, "", asFailure(err))
 		return exitStatus(asFailure(err))
@@ -246,4 +249,44 @@ func thisHost() string {
 		return "localhost"
 	}
 	return h
+}
+
+// inFiles keeps the pools of the lines of the license files -c named ("lmdiag -c
+// license_file_list": the diagnosis is of that file's licenses, not of everything the
+// server serves): a pool is kept when one of its lines has the signature of a line of the
+// files.
+func (d *diagnosis) inFiles(pools []chosenPool) ([]chosenPool, error) {
+	signs := map[string]bool{}
+	for _, path := range d.t.Files {
+		f, err := license.ParseFile(path)
+		if err != nil {
+			return nil, &wire.Error{Code: wire.CodeNoLicenseFile, Detail: fmt.Sprintf("%s: %v", path, err)}
+		}
+		for _, l := range f.Lines {
+			if l.Sign != "" {
+				signs[l.Sign] = true
+			}
+		}
+	}
+	var out []chosenPool
+	for _, cp := range pools {
+		for _, sg := range cp.pool.Signs {
+			if signs[sg] {
+				out = append(out, cp)
+				break
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, &wire.Error{Code: wire.CodeNoSuchFeature, Detail: fmt.Sprintf("the server serves no license line of %s%s; lmstat -i lists what it serves",
+			strings.Join(d.t.Files, ", "), selText(d.sel))}
+	}
+	return out, nil
+}
+
+func selText(sel lineSelector) string {
+	if sel.feature == "" {
+		return ""
+	}
+	return " for " + sel.feature
 }

@@ -88,10 +88,27 @@ func (sel lineSelector) matches(st *wire.Status, p wire.PoolStatus) (bool, error
 		return strings.EqualFold(expiryText(p.Expiry), sel.value), nil
 	case "VENDOR_STRING":
 		return p.VendorString == sel.value, nil
+	case "KEY":
+		// licd's license key is the line's SIGN= (Ed25519): the text given is matched
+		// against it with or without its spaces, in any case, whole or as its beginning.
+		want := strings.ToUpper(strings.ReplaceAll(sel.value, " ", ""))
+		for _, sg := range p.Signs {
+			if strings.HasPrefix(strings.ReplaceAll(sg, " ", ""), want) {
+				return true, nil
+			}
+		}
+		return false, nil
+	case "ISSUER":
+		for _, is := range p.Issuers {
+			if strings.EqualFold(is, sel.value) {
+				return true, nil
+			}
+		}
+		return false, nil
 	case "HOSTID":
 		// Every line a server serves is bound to the server's host ("SERVER Line").
 		v := strings.TrimPrefix(strings.TrimPrefix(sel.value, "HOSTNAME="), "hostname=")
 		return v == st.ServerHost, nil
 	}
-	return false, &wire.Error{Code: wire.CodeBadRequest, Detail: fmt.Sprintf("lmdiag cannot select lines by %s: the server's status does not carry it; select by VERSION, EXPDATE, HOSTID or VENDOR_STRING", sel.keyword)}
+	return false, &wire.Error{Code: wire.CodeBadRequest, Detail: fmt.Sprintf("lmdiag cannot select lines by %s: the server's status does not carry it; select by VERSION, EXPDATE, HOSTID, KEY, ISSUER or VENDOR_STRING", sel.keyword)}
 }

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,7 +95,7 @@ func TestLmdiagSelection(t *testing.T) {
 		{"XDT_ENT_UD", 0, "A new user or device can be licensed: 11 of 11 licenses are free"},
 		{"XDT_PLT_CCS:VERSION=1999.0101", 251, "No such feature exists. (-5) no license line of XDT_PLT_CCS has VERSION=1999.0101"},
 		{"NOPE_X_CCU", 251, "No such feature exists. (-5) NOPE_X_CCU is not served by this license server"},
-		{"XDT_PLT_CCS:KEY=0123", wire.CodeBadRequest.ExitStatus(), "cannot select lines by KEY"},
+		{"XDT_PLT_CCS:KEY=0123", 251, "no license line of XDT_PLT_CCS has KEY=0123"},
 	} {
 		t.Run(tc.arg, func(t *testing.T) {
 			r := runIn(t, "", "lmdiag", "-n", "-c", s.c(), tc.arg)
@@ -136,5 +139,73 @@ func TestScanPorts(t *testing.T) {
 	got := scanPorts("127.0.0.1", []int{closed, s.VendorPort, s.LMPort}, s.VendorPort, 2*time.Second)
 	if len(got) != 1 || got[0] != s.LMPort {
 		t.Errorf("found %v, want [%d] (the vendor port was skipped, %d is closed)", got, s.LMPort, closed)
+	}
+}
+
+// "lmdiag feature:keyword=value ... keyword is one of the following: VERSION, HOSTID,
+// EXPDATE, KEY, VENDOR_STRING, ISSUER": KEY selects by the line's license key (licd's SIGN=,
+// whole or its beginning) and ISSUER by ISSUER=, each diagnosing that line only.
+func TestLmdiagKeyAndIssuer(t *testing.T) {
+	s := startServer(t, map[string][]license.LineSpec{"two.lic": {
+		{Feature: "XDT_PLT_CCS", Count: 3, CSS: 20300101, Permanent: true, Issuer: "Citrix"},
+		{Feature: "XDT_PLT_CCS", Count: 5, CSS: 20310101, Permanent: true, Issuer: "Reseller Ltd"},
+	}})
+	r := runIn(t, "", "lmstat", "--json", "-c", s.c())
+	var js statusJSON
+	if err := json.Unmarshal([]byte(r.stdout), &js); err != nil || len(js.Servers) != 1 || js.Servers[0].Status == nil {
+		t.Fatalf("lmstat --json: %v\n%s", err, r.stdout)
+	}
+	var second wire.PoolStatus
+	for _, f := range js.Servers[0].Status.Features {
+		for _, p := range f.Pools {
+			if f.Feature == "XDT_PLT_CCS" && p.Version == "2031.0101" {
+				second = p
+			}
+		}
+	}
+	if len(second.Signs) != 1 {
+		t.Fatalf("the 2031 pool's signatures: %+v", second)
+	}
+	key := strings.ReplaceAll(second.Signs[0], " ", "")[:16]
+	for _, tc := range []struct {
+		arg, want string
+		code      int
+	}{
+		{"XDT_PLT_CCS:KEY=" + key, `"XDT_PLT_CCS" v2031.0101`, 0},
+		{"XDT_PLT_CCS:KEY=" + strings.ToLower(second.Signs[0][:14]), `"XDT_PLT_CCS" v2031.0101`, 0},
+		{"XDT_PLT_CCS:ISSUER=citrix", `"XDT_PLT_CCS" v2030.0101`, 0},
+		{"XDT_PLT_CCS:KEY=0000FFFF", "no license line of XDT_PLT_CCS has KEY=0000FFFF", 251},
+		{"XDT_PLT_CCS:ISSUER=Nobody", "no license line of XDT_PLT_CCS has ISSUER=Nobody", 251},
+	} {
+		r := runIn(t, "", "lmdiag", "-n", "-c", s.c(), tc.arg)
+		if r.code != tc.code || !strings.Contains(r.stdout, tc.want) || strings.Count(r.stdout, "\n\"") > 1 {
+			t.Errorf("lmdiag %s: exit %d (want %d), want %q only:\n%s%s", tc.arg, r.code, tc.code, tc.want, r.stdout, r.stderr)
+		}
+	}
+
+	// "-c license_file": that file's lines only. A copy of the file with only the second
+	// line, its SERVER line given the server's port.
+	text, err := os.ReadFile(filepath.Join(s.data, "MyFiles", "two.lic"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyText := strings.Replace(string(text), "SERVER this_host HOSTNAME="+testHost, "SERVER this_host HOSTNAME="+testHost+" "+strconv.Itoa(s.LMPort), 1)
+	i2030 := strings.Index(copyText, "INCREMENT XDT_PLT_CCS CITRIX 2030.0101")
+	i2031 := strings.Index(copyText, "INCREMENT XDT_PLT_CCS CITRIX 2031.0101")
+	if i2030 < 0 || i2031 < 0 {
+		t.Fatalf("unexpected license file:\n%s", text)
+	}
+	if i2030 < i2031 {
+		copyText = copyText[:i2030] + copyText[i2031:]
+	} else {
+		copyText = copyText[:i2030]
+	}
+	one := filepath.Join(t.TempDir(), "one.lic")
+	if err := os.WriteFile(one, []byte(copyText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runIn(t, "", "lmdiag", "-n", "-c", one)
+	if r.code != 0 || !strings.Contains(r.stdout, `"XDT_PLT_CCS" v2031.0101`) || strings.Contains(r.stdout, "v2030.0101") || strings.Contains(r.stdout, `"CITRIX"`) {
+		t.Errorf("lmdiag -c %s: exit %d, want the 2031 line only:\n%s%s", one, r.code, r.stdout, r.stderr)
 	}
 }
