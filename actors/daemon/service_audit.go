@@ -74,7 +74,7 @@ func (d *Daemon) PruneAudit(retention time.Duration) error {
 // from the ones that only read.
 func changesState(op string, args []byte) bool {
 	switch op {
-	case "users.list", "service.query", "burst.query":
+	case "users.list", "service.query", "burst.query", "fulfil.entitlements", "fulfil.installed", "renewal.list":
 		return false
 	case "udadmin":
 		var req UDAdminRequest

@@ -70,7 +70,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	productFlags(fs, &cfg.Product)
 	historyFlags(fs, &cfg.History)
 	lifecycleFlags(fs, &cfg)
+	fulfilmentFlags(fs, &cfg)
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := checkFulfilmentFlags(fs, &cfg); err != nil {
+		fmt.Fprintln(stderr, "licd:", err)
 		return 2
 	}
 	cfg.TrustedKeys = keys
