@@ -1,0 +1,266 @@
+package daemon_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/licd/licd/actors/alerts"
+	"github.com/licd/licd/actors/daemon"
+	"github.com/licd/licd/bench"
+	"github.com/licd/licd/license"
+	"github.com/licd/licd/wire"
+)
+
+// End-to-end tests of the fulfilment flow with two real processes on loopback: a real
+// `licgen serve` (the vendor's fulfilment service) and a real licd ("Install licenses",
+// "Use license access code", "Check for and install Customer Success Services renewal
+// licenses", "Update licenses", "Configure a proxy server").
+
+var (
+	licgenOnce sync.Once
+	licgenPath string
+	licgenErr  error
+)
+
+// licgenBinary builds cmd/licgen once for the package's tests.
+func licgenBinary(t *testing.T) string {
+	t.Helper()
+	licgenOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "licgen-e2e-bin")
+		if err != nil {
+			licgenErr = err
+			return
+		}
+		licgenPath = filepath.Join(dir, "licgen")
+		cmd := exec.Command("go", "build", "-o", licgenPath, "./cmd/licgen")
+		cmd.Dir = "../.."
+		if out, err := cmd.CombinedOutput(); err != nil {
+			licgenErr = fmt.Errorf("go build ./cmd/licgen: %v\n%s", err, out)
+		}
+	})
+	if licgenErr != nil {
+		t.Fatal(licgenErr)
+	}
+	return licgenPath
+}
+
+// vendor is a running `licgen serve` with its store and key.
+type vendor struct {
+	t     *testing.T
+	bin   string
+	dir   string
+	store string
+	url   string
+	ca    string
+	cmd   *exec.Cmd
+	out   bytes.Buffer
+}
+
+const testCode = "LA-0001-TEST"
+
+// startVendor starts licgen serve signing with keyPath, with one entitlement of 10
+// XDT_PLT_CCS (Retail, CSS 2027.0101) under testCode.
+func startVendor(t *testing.T, keyPath string) *vendor {
+	t.Helper()
+	v := &vendor{t: t, bin: licgenBinary(t), dir: t.TempDir()}
+	v.store = filepath.Join(v.dir, "store.json")
+	v.licgen("entitle", "-store", v.store, "-code", testCode, "-customer", "Example Inc", "-feature", "XDT_PLT_CCS",
+		"-count", "10", "-css", "2027.0101", "-vendor-string", ";LT=Retail;GP=720;SA=0")
+	ready := filepath.Join(v.dir, "ready.json")
+	v.ca = filepath.Join(v.dir, "ca.pem")
+	v.cmd = exec.Command(v.bin, "serve", "-key", keyPath, "-store", v.store, "-addr", "127.0.0.1:0",
+		"-tls-cert-out", v.ca, "-ready-file", ready)
+	v.cmd.Stdout, v.cmd.Stderr = &v.out, &v.out
+	if err := v.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = v.cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = v.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(15 * time.Second):
+			_ = v.cmd.Process.Kill()
+			t.Errorf("licgen serve did not stop on SIGTERM")
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		b, err := os.ReadFile(ready)
+		if err == nil {
+			var r struct{ URL string }
+			if json.Unmarshal(b, &r) == nil && r.URL != "" {
+				v.url = r.URL
+				return v
+			}
+		}
+		select {
+		case <-exited:
+			t.Fatalf("licgen serve exited: %s", v.out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("licgen serve not ready: %s", v.out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (v *vendor) licgen(args ...string) string {
+	v.t.Helper()
+	out, err := exec.Command(v.bin, args...).CombinedOutput()
+	if err != nil {
+		v.t.Fatalf("licgen %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// available asks the service directly how many licenses the entitlement has left.
+func (v *vendor) available() int {
+	v.t.Helper()
+	pem, _ := os.ReadFile(v.ca)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := hc.Get(v.url + "/v1/entitlements/" + testCode)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var e daemon.Entitlements
+	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || len(e.Entitlements) != 1 {
+		v.t.Fatalf("entitlements: %v %+v", err, e)
+	}
+	return e.Entitlements[0].Available
+}
+
+// admin makes one admin request of a licd.
+func admin(t *testing.T, s *bench.Server, f *fixture, op string, args, out any) error {
+	t.Helper()
+	c := dial(t, s, "ADMIN")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	return c.Admin(ctx, adminToken(t, f), op, args, out)
+}
+
+func fixtureKey(t *testing.T, f *fixture) string {
+	t.Helper()
+	return filepath.Join(filepath.Dir(f.pubPath), "vendor.key")
+}
+
+// restartWith stops s and starts licd again on the same data directory with other flags.
+func (f *fixture) restartWith(s *bench.Server, args ...string) *bench.Server {
+	f.t.Helper()
+	if err := s.Stop(20 * time.Second); err != nil {
+		f.t.Fatal(err)
+	}
+	return f.start(args...)
+}
+
+func licFiles(t *testing.T, f *fixture) []string {
+	t.Helper()
+	m, _ := filepath.Glob(filepath.Join(f.licenseDir(), "fulfil-*"))
+	return m
+}
+
+func alertsOf(t *testing.T, s *bench.Server, f *fixture) []wire.Alert {
+	t.Helper()
+	var as []wire.Alert
+	if err := admin(t, s, f, "alerts", nil, &as); err != nil {
+		t.Fatal(err)
+	}
+	return as
+}
+
+// Install by access code: the entitlements are listed, 4 of 10 are allocated to this
+// server and installed as a verified license file; asking for more than is left installs
+// nothing; a return deletes the file and gives the licenses back. A file signed by a key
+// licd does not trust is refused whole, its allocation given back, and an alert says so.
+func TestFulfilmentInstallByCodeAndReturn(t *testing.T) {
+	f := newFixture(t)
+	v := startVendor(t, fixtureKey(t, f))
+	s := f.start("-fulfilment-url", v.url, "-fulfilment-ca", v.ca, "-renewal-action", "manual")
+
+	var ents daemon.Entitlements
+	if err := admin(t, s, f, "fulfil.entitlements", daemon.FulfilmentArgs{Code: testCode}, &ents); err != nil {
+		t.Fatal(err)
+	}
+	if len(ents.Entitlements) != 1 || ents.Entitlements[0].Feature != "XDT_PLT_CCS" || ents.Entitlements[0].Available != 10 {
+		t.Fatalf("entitlements: %+v", ents)
+	}
+	var inst daemon.CodeInstall
+	if err := admin(t, s, f, "fulfil.install", daemon.FulfilmentArgs{Code: testCode, Quantity: 4}, &inst); err != nil {
+		t.Fatal(err)
+	}
+	if inst.File != "fulfil-"+inst.Allocation+".lic" || inst.Quantity != 4 {
+		t.Fatalf("install: %+v", inst)
+	}
+	c := dial(t, s, "XDT")
+	if fs := featureStatus(t, c, "XDT_PLT_CCS"); fs.Issued != 4 {
+		t.Fatalf("installed XDT_PLT_CCS: %+v, want 4", fs)
+	}
+	if got := v.available(); got != 6 {
+		t.Fatalf("vendor says %d available, want 6", got)
+	}
+	if err := admin(t, s, f, "fulfil.install", daemon.FulfilmentArgs{Code: testCode, Quantity: 7}, nil); err == nil || !strings.Contains(err.Error(), "6 licenses available") {
+		t.Fatalf("7 of 6: %v", err)
+	}
+	if err := admin(t, s, f, "fulfil.install", daemon.FulfilmentArgs{Code: "LA-NOPE-0000", Quantity: 1}, nil); err == nil || !strings.Contains(err.Error(), "not known") {
+		t.Fatalf("unknown code: %v", err)
+	}
+	if err := admin(t, s, f, "fulfil.install", daemon.FulfilmentArgs{Code: "bad code!", Quantity: 1}, nil); err == nil {
+		t.Fatal("a malformed code was sent")
+	}
+	if n := len(licFiles(t, f)); n != 1 {
+		t.Fatalf("%d fulfil files after refusals, want 1", n)
+	}
+	var ret daemon.CodeInstall
+	if err := admin(t, s, f, "fulfil.return", daemon.FulfilmentArgs{Allocation: inst.Allocation}, &ret); err != nil {
+		t.Fatal(err)
+	}
+	if ret.Returned == nil || len(licFiles(t, f)) != 0 || v.available() != 10 {
+		t.Fatalf("after the return: %+v files %v available %d", ret, licFiles(t, f), v.available())
+	}
+	st, err := c.Status(ctx(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fs := range st.Features {
+		if fs.Feature == "XDT_PLT_CCS" && fs.Issued != 0 {
+			t.Fatalf("XDT_PLT_CCS still installed after the return: %+v", fs)
+		}
+	}
+
+	// A service signing with a key licd does not trust: nothing installed, allocation given back.
+	otherPub, otherPriv, _ := license.GenerateKey()
+	otherDir := t.TempDir()
+	if err := license.WriteKeyPair(otherDir, otherPub, otherPriv); err != nil {
+		t.Fatal(err)
+	}
+	rogue := startVendor(t, filepath.Join(otherDir, "vendor.key"))
+	s2 := f.restartWith(s, "-fulfilment-url", rogue.url, "-fulfilment-ca", rogue.ca, "-renewal-action", "manual")
+	err = admin(t, s2, f, "fulfil.install", daemon.FulfilmentArgs{Code: testCode, Quantity: 3}, nil)
+	if err == nil || !strings.Contains(err.Error(), "not signed by a trusted vendor key") {
+		t.Fatalf("untrusted file: %v", err)
+	}
+	if len(licFiles(t, f)) != 0 || rogue.available() != 10 {
+		t.Fatalf("after a bad signature: files %v, vendor available %d (want none, 10)", licFiles(t, f), rogue.available())
+	}
+	if a := findAlert(alertsOf(t, s2, f), alerts.KindFulfilmentFailed); a == nil || !strings.Contains(a.Message, "trusted vendor key") {
+		t.Fatalf("no fulfilment alert for the bad signature: %+v", alertsOf(t, s2, f))
+	}
+}
