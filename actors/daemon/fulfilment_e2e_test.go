@@ -7,12 +7,15 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -262,5 +265,213 @@ func TestFulfilmentInstallByCodeAndReturn(t *testing.T) {
 	}
 	if a := findAlert(alertsOf(t, s2, f), alerts.KindFulfilmentFailed); a == nil || !strings.Contains(a.Message, "trusted vendor key") {
 		t.Fatalf("no fulfilment alert for the bad signature: %+v", alertsOf(t, s2, f))
+	}
+}
+
+// countingProxy is an HTTP CONNECT proxy on loopback that counts the tunnels asked of it
+// and can refuse them (403), as a proxy that does not allow the destination would.
+type countingProxy struct {
+	srv      *http.Server
+	url      string
+	connects atomic.Int64
+	refuse   atomic.Bool
+}
+
+func startProxy(t *testing.T) *countingProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &countingProxy{url: "http://" + ln.Addr().String()}
+	p.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodConnect {
+			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
+			return
+		}
+		p.connects.Add(1)
+		if p.refuse.Load() {
+			http.Error(w, "destination not allowed", http.StatusForbidden)
+			return
+		}
+		up, err := net.DialTimeout("tcp", r.Host, 10*time.Second)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		hj, ok := w.(http.Hijacker)
+		if !ok {
+			up.Close()
+			http.Error(w, "no hijack", http.StatusInternalServerError)
+			return
+		}
+		down, rw, err := hj.Hijack()
+		if err != nil {
+			up.Close()
+			return
+		}
+		_, _ = rw.WriteString("HTTP/1.1 200 Connection established\r\n\r\n")
+		_ = rw.Flush()
+		go func() { _, _ = io.Copy(up, rw); up.Close() }()
+		_, _ = io.Copy(down, up)
+		down.Close()
+	})}
+	go func() { _ = p.srv.Serve(ln) }()
+	t.Cleanup(func() { _ = p.srv.Close() })
+	return p
+}
+
+// adminRetry is admin that retries while another fulfilment operation (the scheduled
+// check) holds the server's fulfilment lock.
+func adminRetry(t *testing.T, s *bench.Server, f *fixture, op string, args, out any) error {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := admin(t, s, f, op, args, out)
+		if err == nil || !strings.Contains(err.Error(), "try again in a moment") || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func poolVersion(t *testing.T, s *bench.Server, feature string) []string {
+	t.Helper()
+	c := dial(t, s, "XDT")
+	var out []string
+	for _, p := range featureStatus(t, c, feature).Pools {
+		out = append(out, fmt.Sprintf("%s:%d", p.Version, p.Count))
+	}
+	return out
+}
+
+// The renewal check with the action auto through a proxy: every call goes through the
+// proxy ("Configure a proxy server"); the weekly schedule (here 1 s) finds the renewal of
+// the file installed by access code and installs it over that file (same count, later CSS
+// date), lists it as installed and raises the renewal-installed alert; a proxy that refuses
+// the destination is a failure alert saying so, never a crash.
+func TestRenewalAutoThroughProxy(t *testing.T) {
+	f := newFixture(t)
+	v := startVendor(t, fixtureKey(t, f))
+	p := startProxy(t)
+	s := f.start("-fulfilment-url", v.url, "-fulfilment-ca", v.ca, "-proxy", p.url, "-renewal-action", "auto", "-renewal-interval", "1s")
+	var inst daemon.CodeInstall
+	if err := adminRetry(t, s, f, "fulfil.install", daemon.FulfilmentArgs{Code: testCode, Quantity: 5}, &inst); err != nil {
+		t.Fatal(err)
+	}
+	if p.connects.Load() < 3 {
+		t.Fatalf("%d CONNECTs through the proxy, want at least 3 (entitlements, allocation, download)", p.connects.Load())
+	}
+	if got := poolVersion(t, s, "XDT_PLT_CCS"); len(got) != 1 || got[0] != "2027.0101:5" {
+		t.Fatalf("installed pools: %v", got)
+	}
+	v.licgen("renew", "-store", v.store, "-code", testCode, "-css", "2028.0101")
+	var st daemon.RenewalState
+	eventually(t, 30*time.Second, "the scheduled check installing the renewal", func() bool {
+		if err := adminRetry(t, s, f, "renewal.list", nil, &st); err != nil {
+			t.Fatal(err)
+		}
+		return len(st.Installed) == 1
+	})
+	if r := st.Installed[0]; r.SN != inst.Allocation || r.CSS != "2028.0101" || r.Was != "2027.0101" || r.File != inst.File || len(st.Available) != 0 {
+		t.Fatalf("renewal state: %+v", st)
+	}
+	if got := poolVersion(t, s, "XDT_PLT_CCS"); len(got) != 1 || got[0] != "2028.0101:5" {
+		t.Fatalf("pools after the renewal: %v (want the same 5 licenses with the later CSS date)", got)
+	}
+	if n := len(licFiles(t, f)); n != 1 {
+		t.Fatalf("%d fulfil files, want the one replaced", n)
+	}
+	if a := findAlert(alertsOf(t, s, f), alerts.KindRenewalInstalled); a == nil {
+		t.Fatal("no renewal-installed alert")
+	}
+	before := p.connects.Load()
+	p.refuse.Store(true)
+	err := adminRetry(t, s, f, "renewal.check", nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "proxy") || !strings.Contains(err.Error(), "refused") {
+		t.Fatalf("check through a refusing proxy: %v", err)
+	}
+	if p.connects.Load() <= before {
+		t.Fatal("the check did not go through the proxy")
+	}
+	if a := findAlert(alertsOf(t, s, f), alerts.KindFulfilmentFailed); a == nil || !strings.Contains(a.Message, "proxy") {
+		t.Fatalf("no proxy failure alert: %+v", alertsOf(t, s, f))
+	}
+	p.refuse.Store(false)
+	if err := adminRetry(t, s, f, "renewal.check", nil, &st); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "the failure alert to clear", func() bool {
+		return findAlert(alertsOf(t, s, f), alerts.KindFulfilmentFailed) == nil
+	})
+}
+
+// The action notify: an on-demand check lists the renewal and raises the renewal-available
+// alert without installing; "Download and Install" (renewal.install) installs it; the list
+// of installed renewals survives a restart. A service whose certificate licd does not trust
+// and one that cannot be reached are failures with what to do.
+func TestRenewalNotifyThenInstall(t *testing.T) {
+	f := newFixture(t)
+	v := startVendor(t, fixtureKey(t, f))
+	s := f.start("-fulfilment-url", v.url, "-fulfilment-ca", v.ca, "-renewal-action", "notify")
+	var inst daemon.CodeInstall
+	if err := adminRetry(t, s, f, "fulfil.install", daemon.FulfilmentArgs{Code: testCode, Entitlement: "XDT_PLT_CCS", Quantity: 2}, &inst); err != nil {
+		t.Fatal(err)
+	}
+	var st daemon.RenewalState
+	if err := adminRetry(t, s, f, "renewal.check", nil, &st); err != nil || len(st.Available) != 0 || st.Action != "notify" {
+		t.Fatalf("check before a renewal: %+v %v", st, err)
+	}
+	v.licgen("renew", "-store", v.store, "-code", testCode, "-css", "2028.0101")
+	if err := adminRetry(t, s, f, "renewal.check", nil, &st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Available) != 1 || st.Available[0].SN != inst.Allocation || st.Available[0].CSS != "2028.0101" || len(st.Installed) != 0 {
+		t.Fatalf("check after the renewal: %+v", st)
+	}
+	if got := poolVersion(t, s, "XDT_PLT_CCS"); got[0] != "2027.0101:2" {
+		t.Fatalf("notify installed the renewal: %v", got)
+	}
+	if a := findAlert(alertsOf(t, s, f), alerts.KindRenewalAvailable); a == nil || !strings.Contains(a.Message, "XDT_PLT_CCS") {
+		t.Fatalf("no renewal-available alert: %+v", alertsOf(t, s, f))
+	}
+	if err := adminRetry(t, s, f, "renewal.install", daemon.FulfilmentArgs{SN: inst.Allocation}, &st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Installed) != 1 || len(st.Available) != 0 {
+		t.Fatalf("after install: %+v", st)
+	}
+	if got := poolVersion(t, s, "XDT_PLT_CCS"); got[0] != "2028.0101:2" {
+		t.Fatalf("pools after install: %v", got)
+	}
+
+	// Without the service's CA the certificate is not trusted.
+	s = f.restartWith(s, "-fulfilment-url", v.url, "-renewal-action", "manual")
+	st = daemon.RenewalState{}
+	if err := adminRetry(t, s, f, "renewal.list", nil, &st); err != nil || len(st.Installed) != 1 || st.Action != "manual" || !st.NextCheck.IsZero() {
+		t.Fatalf("renewals after a restart: %+v %v", st, err)
+	}
+	if a := findAlert(alertsOf(t, s, f), alerts.KindRenewalInstalled); a == nil {
+		t.Fatal("the renewal-installed alert did not survive the restart")
+	}
+	err := adminRetry(t, s, f, "renewal.check", nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "not trusted") {
+		t.Fatalf("untrusted certificate: %v", err)
+	}
+	if a := findAlert(alertsOf(t, s, f), alerts.KindFulfilmentFailed); a == nil || !strings.Contains(a.Action, "-fulfilment-ca") {
+		t.Fatalf("no certificate alert: %+v", alertsOf(t, s, f))
+	}
+
+	// A service that is not there.
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := "https://" + ln.Addr().String()
+	ln.Close()
+	s = f.restartWith(s, "-fulfilment-url", dead, "-renewal-action", "manual")
+	err = adminRetry(t, s, f, "fulfil.install", daemon.FulfilmentArgs{Code: testCode, Quantity: 1}, nil)
+	if err == nil || !strings.Contains(err.Error(), "cannot be reached") {
+		t.Fatalf("unreachable service: %v", err)
+	}
+	if n := len(licFiles(t, f)); n != 1 {
+		t.Fatalf("%d fulfil files after the failures, want 1", n)
 	}
 }
