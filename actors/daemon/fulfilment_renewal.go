@@ -272,9 +272,7 @@ func (d *Daemon) checkRenewals(scheduled bool) (*RenewalState, error) {
 			}
 		}
 	}
-	for _, o := range st.Available {
-		d.ReportRenewal(alerts.Renewal{ID: o.SN, Feature: o.Feature, CSS: cssTime(o.CSS), At: o.Found})
-	}
+	d.syncRenewalAlerts(st)
 	if err := d.saveRenewalState(st); err != nil {
 		return nil, err
 	}
@@ -311,6 +309,25 @@ func (d *Daemon) installRenewal(c *fulfilClient, st *RenewalState, o RenewalOffe
 	return nil
 }
 
+// syncRenewalAlerts makes the alerts' renewals those of the state: the ones available and
+// the ones installed in the last 30 days; an offer the service no longer makes (its
+// allocation returned) stops being an alert.
+func (d *Daemon) syncRenewalAlerts(st *RenewalState) {
+	m := map[string]alerts.Renewal{}
+	for _, r := range renewal.Recent(st.Installed, d.now()) {
+		if _, seen := m[r.SN]; !seen {
+			m[r.SN] = alerts.Renewal{ID: r.SN, Feature: r.Feature, CSS: cssTime(r.CSS), Installed: true, At: r.At}
+		}
+	}
+	for _, o := range st.Available {
+		m[o.SN] = alerts.Renewal{ID: o.SN, Feature: o.Feature, CSS: cssTime(o.CSS), At: o.Found}
+	}
+	h := &d.alerts.hooks
+	h.mu.Lock()
+	h.renewals = m
+	h.mu.Unlock()
+}
+
 func cssTime(s string) time.Time {
 	c, err := license.ParseCSSDate(s)
 	if err != nil {
@@ -326,12 +343,7 @@ func (d *Daemon) startRenewals() error {
 	if err != nil {
 		return err
 	}
-	for _, o := range st.Available {
-		d.ReportRenewal(alerts.Renewal{ID: o.SN, Feature: o.Feature, CSS: cssTime(o.CSS), At: o.Found})
-	}
-	for _, r := range renewal.Recent(st.Installed, d.now()) {
-		d.ReportRenewal(alerts.Renewal{ID: r.SN, Feature: r.Feature, CSS: cssTime(r.CSS), Installed: true, At: r.At})
-	}
+	d.syncRenewalAlerts(st)
 	if d.cfg.Fulfilment.URL == "" {
 		return nil
 	}
