@@ -138,6 +138,7 @@ func (d *Daemon) watchLicenseDir() {
 		case <-d.stopWatch:
 			return
 		case <-t.C:
+			d.sweepIdle()
 			fp := d.dirFingerprint()
 			due := d.nextBoundary()
 			if fp == last && (due.IsZero() || d.now().Before(due)) {
@@ -148,6 +149,18 @@ func (d *Daemon) watchLicenseDir() {
 				d.log.Warn("reread after a license directory change", zap.Error(err))
 			}
 		}
+	}
+}
+
+// sweepIdle applies TIMEOUT and TIMEOUTALL on each tick of the watch loop (actors
+// feature_idle.go) when the options in force have one.
+func (d *Daemon) sweepIdle() {
+	opts := d.engine.Options()
+	if opts == nil || (opts.TimeoutAll <= 0 && len(opts.Timeouts) == 0) {
+		return
+	}
+	if err := d.engine.SweepIdle(statusTimeout); err != nil {
+		d.log.Warn("idle sweep", zap.Error(err))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/licd/licd/actors/idle"
 	"github.com/licd/licd/license"
 )
 
@@ -13,8 +14,10 @@ import (
 func unappliedWarnings(opts *license.Options, inv *license.Inventory) []string {
 	var out []string
 	if opts != nil {
-		if opts.TimeoutAll > 0 {
-			out = append(out, fmt.Sprintf("warning: %s: TIMEOUTALL %d is parsed but not applied by this licd: idle checkouts are not checked in", opts.Path, int(opts.TimeoutAll.Seconds())))
+		// TIMEOUT and TIMEOUTALL are applied (actors feature_idle.go), with FLEXlm's minimum:
+		// a shorter one is raised, and says so; on user/device features they do nothing.
+		if opts.TimeoutAll > 0 && opts.TimeoutAll < idle.Minimum {
+			out = append(out, fmt.Sprintf("warning: %s: TIMEOUTALL %d is below the minimum of %d seconds: %d applies", opts.Path, int(opts.TimeoutAll.Seconds()), int(idle.Minimum.Seconds()), int(idle.Minimum.Seconds())))
 		}
 		features := make([]string, 0, len(opts.Timeouts))
 		for f := range opts.Timeouts {
@@ -22,7 +25,12 @@ func unappliedWarnings(opts *license.Options, inv *license.Inventory) []string {
 		}
 		sort.Strings(features)
 		for _, f := range features {
-			out = append(out, fmt.Sprintf("warning: %s: TIMEOUT %s %d is parsed but not applied by this licd: idle checkouts are not checked in", opts.Path, f, int(opts.Timeouts[f].Seconds())))
+			if d := opts.Timeouts[f]; d < idle.Minimum {
+				out = append(out, fmt.Sprintf("warning: %s: TIMEOUT %s %d is below the minimum of %d seconds: %d applies", opts.Path, f, int(d.Seconds()), int(idle.Minimum.Seconds()), int(idle.Minimum.Seconds())))
+			}
+			if m, err := license.ModelOfFeature(f); err == nil && m.HasOverdraft() {
+				out = append(out, fmt.Sprintf("warning: %s: TIMEOUT %s has no effect: user/device licenses are assigned for the license assignment period, not checked out", opts.Path, f))
+			}
 		}
 		if opts.NoLogQueued {
 			out = append(out, fmt.Sprintf("warning: %s: NOLOG QUEUED has no effect: licd does not queue requests", opts.Path))
