@@ -11,7 +11,12 @@ import (
 // unappliedWarnings lists what the options file and the license files say that licd parses
 // but does not act on yet: an administrator must not believe a rule is in force when it is
 // not (issue 12: "never silent"). lmreread's answer and the admin results carry them.
-func unappliedWarnings(opts *license.Options, inv *license.Inventory) []string {
+//
+// VENDOR_STRING NURMIN/NURMAX (NUDURMIN/NUDURMAX) bound the named-user period of named-user
+// features (actors feature_ud.go); on the lines of other models, which the manual's examples
+// carry them on too, they mean nothing and are not reported: the inventory has nothing left
+// to report today.
+func unappliedWarnings(opts *license.Options, _ *license.Inventory) []string {
 	var out []string
 	if opts != nil {
 		// TIMEOUT and TIMEOUTALL are applied (actors feature_idle.go), with FLEXlm's minimum:
@@ -34,19 +39,6 @@ func unappliedWarnings(opts *license.Options, inv *license.Inventory) []string {
 		}
 		if opts.NoLogQueued {
 			out = append(out, fmt.Sprintf("warning: %s: NOLOG QUEUED has no effect: licd does not queue requests", opts.Path))
-		}
-	}
-	if inv != nil {
-		seen := map[string]bool{}
-		for _, p := range inv.Pools {
-			for _, l := range p.Lines {
-				for _, key := range []string{"NURMIN", "NUDURMIN", "NURMAX", "NUDURMAX"} {
-					if _, ok := l.VendorString.Get(key); ok && !seen[l.Where()+key] {
-						seen[l.Where()+key] = true
-						out = append(out, fmt.Sprintf("warning: %s: VENDOR_STRING %s is parsed but not applied by this licd: the named-user period is the server's (90 days)", l.Where(), key))
-					}
-				}
-			}
 		}
 	}
 	return out
