@@ -58,7 +58,9 @@ const (
 )
 
 // FulfilmentError is a failed fulfilment operation: what failed, why (Reason, one of the
-// Fulfil* kinds) and what to do.
+// Fulfil* kinds) and what to do. The methods return it when the service could not be used
+// (unreachable, proxy, certificate, signature: the API's 502); a refusal of the request by
+// the service (an unknown access code, too few licenses) is an *AdminError instead.
 type FulfilmentError struct {
 	Op     string `json:"op"`
 	Reason string `json:"reason"`
@@ -265,8 +267,16 @@ func (d *Daemon) fulfilFailed(key string, err error) error {
 		f.Message, f.Action = fe.Msg, fe.Action
 		if fe.Reason == FulfilRefused && fe.Status/100 == 4 {
 			// A refusal of what the administrator asked (an unknown code, too many licenses)
-			// is the answer to them, not a lasting condition of the server.
-			return err
+			// is the answer to them, not a lasting condition of the server: an admin error
+			// of the matching kind (the API's 404, 409, 422).
+			kind := KindInvalid
+			switch fe.Status {
+			case http.StatusNotFound:
+				kind = KindNotFound
+			case http.StatusConflict, http.StatusGone:
+				kind = KindConflict
+			}
+			return &AdminError{Kind: kind, Msg: fe.Msg, Details: fe}
 		}
 	}
 	d.ReportFailure(f)

@@ -404,6 +404,12 @@ func TestRenewalAutoThroughProxy(t *testing.T) {
 	eventually(t, 10*time.Second, "the failure alert to clear", func() bool {
 		return findAlert(alertsOf(t, s, f), alerts.KindFulfilmentFailed) == nil
 	})
+	// A proxy that is not running.
+	_ = p.srv.Close()
+	err = adminRetry(t, s, f, "renewal.check", nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "the proxy") || !strings.Contains(err.Error(), "cannot be reached") {
+		t.Fatalf("check through a stopped proxy: %v", err)
+	}
 }
 
 // The action notify: an on-demand check lists the renewal and raises the renewal-available
