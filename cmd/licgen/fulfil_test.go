@@ -169,3 +169,41 @@ func TestFulfilmentAPI(t *testing.T) {
 		t.Fatalf("download of a returned allocation: %d, want 410", code)
 	}
 }
+
+// FuzzFulfilmentAPI sends the service arbitrary paths and bodies: it never answers 500 and
+// its store stays readable.
+func FuzzFulfilmentAPI(f *testing.F) {
+	f.Add("POST", "/v1/entitlements/LA-0001/allocations", `{"entitlement":"1","host":"h","quantity":2}`)
+	f.Add("POST", "/v1/renewals", `{"host":"h","installed":[{"sn":"0123456789abcdef","feature":"XDT_PLT_CCS","css":"2026.0101"}]}`)
+	f.Add("DELETE", "/v1/entitlements/LA-0001/allocations/0123456789abcdef", "")
+	f.Add("GET", "/v1/allocations/0123456789abcdef/license", "")
+	f.Add("GET", "/v1/entitlements/%00", "")
+	dir := f.TempDir()
+	_, priv, _ := license.GenerateKey()
+	store := &storeFile{path: filepath.Join(dir, "store.json")}
+	if err := store.update(func(st *fulfilStore) (bool, error) {
+		_, err := st.addEntitlement("LA-0001", "", entitlement{Feature: "XDT_PLT_CCS", Quantity: 5, CSS: "2027.0101", Expiry: "permanent", Overdraft: -1})
+		return err == nil, err
+	}); err != nil {
+		f.Fatal(err)
+	}
+	h := (&fulfilment{store: store, priv: priv, now: time.Now, log: zap.NewNop()}).handler()
+	f.Fuzz(func(t *testing.T, method, path, body string) {
+		if len(path) == 0 || path[0] != '/' || strings.ContainsAny(path, " \r\n\t") {
+			return
+		}
+		req, err := http.NewRequest(method, "http://fulfil"+path, strings.NewReader(body))
+		if err != nil {
+			return
+		}
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s %q: %d %s", method, path, body, rec.Code, rec.Body.String())
+		}
+		if err := store.read(func(*fulfilStore) error { return nil }); err != nil {
+			t.Fatalf("store unreadable after %s %s: %v", method, path, err)
+		}
+	})
+}
