@@ -220,6 +220,11 @@ func (c *conn) dispatch(f wire.Frame) error {
 		if r == nil {
 			return c.deny(f.ReqID, wire.Errorf(wire.CodeUnknownHandle, "no feature issued this handle"))
 		}
+		if r.Model.HasOverdraft() {
+			// User/device licenses are assignments, not checkouts: TIMEOUT does not apply.
+			c.w.Reply(f.ReqID, &wire.Ack{})
+			return nil
+		}
 		req := &actors.UserIdleRequest{Handle: m.Handle, Session: c.session, ReqID: f.ReqID, Sink: c.w}
 		if m.IdleSeconds > 0 {
 			// Bounded: more than ten years idle is ten years idle.

@@ -55,6 +55,7 @@ func TestTimeoutChecksInIdleCheckouts(t *testing.T) {
 	text, err := license.IssueFile(license.IssueSpec{HostName: testHost, Lines: []license.LineSpec{
 		{Feature: "XDT_PLT_CCS", Count: 10, CSS: 20991231, Permanent: true},
 		{Feature: "MPS_ENT_CCU", Count: 10, CSS: 20991231, Permanent: true},
+		{Feature: "XDT_PLT_UD", Count: 10, CSS: 20991231, Permanent: true},
 	}}, priv)
 	if err != nil {
 		t.Fatal(err)
@@ -149,6 +150,11 @@ func TestTimeoutChecksInIdleCheckouts(t *testing.T) {
 		t.Fatalf("XDT_PLT_CCS in use %d after the idle report, want 1", n)
 	}
 
+	// A user/device license is an assignment: an idle report is answered, and changes nothing.
+	ud := take(active, "XDT_PLT_UD", "dev-a3")
+	if released, err := active.UserIdle(ctx(t), ud.Handle, 5000*time.Second); err != nil || released {
+		t.Fatalf("idle report on a user/device license: released %v, %v", released, err)
+	}
 	eventually(t, 10*time.Second, "three IN lines with INACTIVE: TIMEOUT", func() bool {
 		n := 0
 		for _, l := range strings.Split(debug.String(), "\n") {
