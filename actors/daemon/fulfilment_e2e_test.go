@@ -481,3 +481,75 @@ func TestRenewalNotifyThenInstall(t *testing.T) {
 		t.Fatalf("%d fulfil files after the failures, want 1", n)
 	}
 }
+
+// The daemon's fulfilment methods, which the HTTPS API calls, in-process (so that the race
+// detector sees them) against a real licgen serve: install all of an entitlement, the
+// renewal check with the action auto installs the renewal, the list, the return.
+func TestFulfilmentMethodsInProcess(t *testing.T) {
+	dir := t.TempDir()
+	pub, priv, _ := license.GenerateKey()
+	keys := filepath.Join(dir, "keys")
+	if err := license.WriteKeyPair(keys, pub, priv); err != nil {
+		t.Fatal(err)
+	}
+	lic := filepath.Join(dir, "data", "MyFiles")
+	if err := os.MkdirAll(lic, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	startup, _ := license.StartupLicenseFile(testHost, priv)
+	if err := os.WriteFile(filepath.Join(lic, "citrix_startup.lic"), []byte(startup), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v := startVendor(t, filepath.Join(keys, "vendor.key"))
+	d, err := daemon.Start(daemon.Config{DataDir: filepath.Join(dir, "data"), Hostname: testHost, ListenHost: "127.0.0.1",
+		LMPort: -1, VendorPort: -1, TrustedKeys: []string{filepath.Join(keys, "vendor.pub")}, DebugLog: discard{},
+		Fulfilment: daemon.FulfilmentConfig{URL: v.url, CAFile: v.ca}, Settings: daemon.SettingDefaults{RenewalAction: "auto"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Shutdown()
+	retry := func(f func() error) error {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			err := f()
+			if err == nil || !strings.Contains(err.Error(), "try again in a moment") || time.Now().After(deadline) {
+				return err
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	var inst *daemon.CodeInstall
+	if err := retry(func() (err error) { inst, err = d.InstallByAccessCode(testCode, "", 0); return }); err != nil {
+		t.Fatal(err)
+	}
+	if inst.Quantity != 10 || v.available() != 0 {
+		t.Fatalf("install of all: %+v, vendor available %d", inst, v.available())
+	}
+	if _, err := d.InstallByAccessCode(testCode, "", 1); err == nil {
+		t.Fatal("installed from an exhausted entitlement")
+	}
+	v.licgen("renew", "-store", v.store, "-code", testCode, "-css", "2029.0101")
+	var st *daemon.RenewalState
+	if err := retry(func() (err error) { st, err = d.CheckRenewals(); return }); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Installed) != 1 || st.Installed[0].CSS != "2029.0101" || st.Action != "auto" {
+		t.Fatalf("auto check: %+v", st)
+	}
+	if got, err := d.Renewals(); err != nil || len(got.Installed) != 1 {
+		t.Fatalf("Renewals: %+v %v", got, err)
+	}
+	list, err := d.CodeInstalls()
+	if err != nil || len(list) != 1 || list[0].Allocation != inst.Allocation {
+		t.Fatalf("CodeInstalls: %+v %v", list, err)
+	}
+	if _, err := d.ReturnAllocation(inst.Allocation); err != nil {
+		t.Fatal(err)
+	}
+	if v.available() != 10 {
+		t.Fatalf("vendor available after the return: %d", v.available())
+	}
+	if _, err := d.ReturnAllocation(inst.Allocation); err == nil {
+		t.Fatal("returned twice")
+	}
+}
