@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/licd/licd/actors/concurrent"
+	"github.com/licd/licd/actors/idle"
 	"github.com/licd/licd/license"
 	"github.com/licd/licd/storage"
 	"github.com/licd/licd/wire"
@@ -26,6 +27,7 @@ type concurrentActor struct {
 	grant   storage.Grant // scratch record, copied into the batch by PutGrant
 	req     concurrent.Request
 	gate    *license.Gate // the options file's rules in force (nil: none), for RESERVE's status
+	idle    idle.Tracker  // users reported idle, for TIMEOUT (feature_idle.go)
 }
 
 func newConcurrentProps(env *Env, e *Engine, spec *FeatureSpec) *actor.Props {
@@ -134,6 +136,12 @@ func (a *concurrentActor) Receive(ctx actor.Context) {
 		a.core.SetPolicy(a.config().Policy)
 	case *SetBurst:
 		a.core.SetBurstOff(m.Off)
+	case *UserIdleRequest:
+		a.userIdle(m)
+		a.pl.flush()
+	case *IdleSweep:
+		a.sweepIdle(m)
+		a.pl.flush()
 	case *Panic:
 		panic("fault injection: " + a.spec.Name)
 	case *actor.Started:

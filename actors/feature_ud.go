@@ -120,6 +120,27 @@ func udConfig(base userdevice.Config, o *license.Options) userdevice.Config {
 	return base
 }
 
+// namedPeriodOf is the named-user period of a feature ("Named user license (legacy)"): the
+// server's, bounded by the VENDOR_STRING NURMIN/NURMAX of its lines (the largest minimum,
+// the smallest maximum).
+func namedPeriodOf(server time.Duration, pools []*license.Pool) time.Duration {
+	lo, hi := 0, 0
+	for _, p := range pools {
+		for _, l := range p.Lines {
+			if v, ok := l.VendorString.NUDurMin(); ok && v > lo {
+				lo = v
+			}
+			if v, ok := l.VendorString.NUDurMax(); ok && v > 0 && (hi == 0 || v < hi) {
+				hi = v
+			}
+		}
+	}
+	if server <= 0 {
+		server = userdevice.DefaultConfig().NamedUserPeriod
+	}
+	return userdevice.NamedUserPeriod(server, lo, hi)
+}
+
 func counts(pools []*license.Pool) (purchased, overdraft int) {
 	for _, p := range pools {
 		purchased += p.Count
@@ -214,6 +235,7 @@ func (a *udActor) Receive(ctx actor.Context) {
 	case *Reload:
 		a.spec.Pools, a.spec.Options = m.Pools, m.Options
 		a.core.SetCounts(counts(m.Pools))
+		a.core.SetNamedUserPeriod(namedPeriodOf(a.env.UD.NamedUserPeriod, m.Pools))
 		a.burstInstalled()
 		a.pl.flush()
 	case *SetBurst:
@@ -272,7 +294,9 @@ func (a *udActor) start(ctx actor.Context) error {
 		}
 	}
 	purchased, overdraft := counts(a.spec.Pools)
-	a.core = userdevice.NewFeature(a.spec.Name, udModel(a.spec.Model), purchased, overdraft, udConfig(a.env.UD, a.spec.Options))
+	cfg := udConfig(a.env.UD, a.spec.Options)
+	cfg.NamedUserPeriod = namedPeriodOf(a.env.UD.NamedUserPeriod, a.spec.Pools)
+	a.core = userdevice.NewFeature(a.spec.Name, udModel(a.spec.Model), purchased, overdraft, cfg)
 	a.pl = newPipeline(a.env.Committer, a.env.System.Root, ctx.Self())
 	a.held = make(map[uint64]*udHold)
 	if err := a.handles.init(a.env, a.spec.ID, a.spec.Name); err != nil {

@@ -72,6 +72,9 @@ type Config struct {
 	History HistoryConfig
 	// Alerts configures the alerts' webhook and evaluation interval.
 	Alerts AlertsConfig
+	// Fulfilment is the vendor's fulfilment service: install by license access code and the
+	// renewal check (fulfilment.go).
+	Fulfilment FulfilmentConfig
 
 	// Settings are the defaults of the settings the admin API changes ("Server
 	// configuration"); values stored through the API take precedence over them.

@@ -210,6 +210,31 @@ func (c *conn) dispatch(f wire.Frame) error {
 			return c.deny(f.ReqID, wire.Errorf(wire.CodeUnknownHandle, "no feature issued this handle"))
 		}
 		c.d.engine.Send(r.PID, &actors.CheckinRequest{Handle: m.Handle, Session: c.session, ReqID: f.ReqID, Sink: c.w})
+	case wire.TypeUserIdle:
+		// TIMEOUT ("Options file"): the product says its user is idle (idle seconds) or
+		// active again (0); the feature checks the checkout in when that makes it due.
+		var m wire.UserIdle
+		if err := f.Decode(&m); err != nil {
+			return c.refuse(f.ReqID, err)
+		}
+		if c.session == 0 {
+			return c.deny(f.ReqID, wire.Errorf(wire.CodeNoSession, "send hello first: only the session that holds a license can report on it"))
+		}
+		r := c.d.engine.Routes().ByHandle(m.Handle)
+		if r == nil {
+			return c.deny(f.ReqID, wire.Errorf(wire.CodeUnknownHandle, "no feature issued this handle"))
+		}
+		if r.Model.HasOverdraft() {
+			// User/device licenses are assignments, not checkouts: TIMEOUT does not apply.
+			c.w.Reply(f.ReqID, &wire.Ack{})
+			return nil
+		}
+		req := &actors.UserIdleRequest{Handle: m.Handle, Session: c.session, ReqID: f.ReqID, Sink: c.w}
+		if m.IdleSeconds > 0 {
+			// Bounded: more than ten years idle is ten years idle.
+			req.Since = c.d.now().Add(-time.Duration(min(m.IdleSeconds, 10*365*24*3600)) * time.Second)
+		}
+		c.d.engine.Send(r.PID, req)
 	case wire.TypeCheckoutBatch:
 		var m wire.CheckoutBatch
 		if err := f.Decode(&m); err != nil {

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -72,6 +73,10 @@ type Daemon struct {
 	samplerStop    chan struct{}
 	samplerDone    chan struct{}
 	alerts         alertsRun
+	// The scheduled renewal check (fulfilment_renewal.go).
+	renewalStop, renewalDone chan struct{}
+	fulfilCtx                context.Context // ends the fulfilment calls at shutdown
+	fulfilCancel             context.CancelFunc
 
 	shutdownOnce sync.Once
 	done         chan struct{}
@@ -187,6 +192,10 @@ func Start(cfg Config) (_ *Daemon, err error) {
 		return nil, err
 	}
 	cleanups = append(cleanups, d.stopAlerts)
+	if err = d.startRenewals(); err != nil {
+		return nil, err
+	}
+	cleanups = append(cleanups, d.stopRenewals)
 	d.debug.Info(d.now(), fmt.Sprintf("licd %s started on %s: license manager port %d, vendor daemon port %d", Version, d.hostname, d.LMAddr().Port, d.VendorAddr().Port))
 	d.accepts.Add(2)
 	go d.acceptLoop(d.lm)
@@ -298,6 +307,7 @@ func (d *Daemon) Shutdown() {
 		}
 		d.conns.Wait()
 		d.stopSampler() // it asks the actors for their status
+		d.stopRenewals()
 		d.stopAlerts()
 		d.engine.Stop()
 		if err := d.committer.Close(); err != nil {

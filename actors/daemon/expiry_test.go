@@ -191,3 +191,42 @@ func TestUserDeviceEventsKeepTheirRetention(t *testing.T) {
 		return len(evs) > 0
 	})
 }
+
+// NURMAX bounds the named-user period ("Named user license (legacy)"; the license file's
+// VENDOR_STRING NURMIN/NURMAX, in minutes): with NURMAX=1440 a named user's checkout ends a
+// day after it was made, not after the server's 90 days.
+func TestNamedUserPeriodBoundedByNURMAX(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC)}
+	dir := t.TempDir()
+	lines := []license.LineSpec{{Feature: "XDT_PLT_NU", Count: 10, CSS: 20991231, Permanent: true,
+		VendorString: ";LT=Retail;GP=720;SA=0;NURMIN=60;NURMAX=1440"}}
+	d := startDated(t, clock, lines, dir)
+	defer d.Shutdown()
+	c, err := wire.Dial(context.Background(), []string{d.VendorAddr().String()}, wire.ClientOptions{ClientID: "nu", Product: "XDT", Host: "ddc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	g, err := c.Checkout(ctx(t), wire.Checkout{Feature: "XDT_PLT_NU", User: "nina", Device: "nina-pc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Checkin(ctx(t), g.Handle); err != nil {
+		t.Fatal(err)
+	}
+	users := func() int {
+		u, err := d.Engine().UDUsage("XDT_PLT_NU", 5*time.Second)
+		if err != nil || len(u) != 1 {
+			t.Fatalf("usage: %+v %v", u, err)
+		}
+		return len(u[0].Users)
+	}
+	start := clock.Now()
+	clock.Set(start.Add(23 * time.Hour))
+	time.Sleep(1500 * time.Millisecond) // an optimizer pass or more at this clock: nothing may end
+	if n := users(); n != 1 {
+		t.Fatalf("%d named users 23 hours into a one-day period, want nina", n)
+	}
+	clock.Set(start.Add(24*time.Hour + time.Second))
+	eventually(t, 10*time.Second, "the named-user checkout to end after NURMAX", func() bool { return users() == 0 })
+}

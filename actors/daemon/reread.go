@@ -131,6 +131,7 @@ func (d *Daemon) Reload() (ReadReport, error) {
 func (d *Daemon) watchLicenseDir() {
 	defer close(d.watchDone)
 	last := d.dirFingerprint()
+	var swept time.Time
 	t := time.NewTicker(d.cfg.watchInterval())
 	defer t.Stop()
 	for {
@@ -138,6 +139,7 @@ func (d *Daemon) watchLicenseDir() {
 		case <-d.stopWatch:
 			return
 		case <-t.C:
+			d.sweepIdle(&swept)
 			fp := d.dirFingerprint()
 			due := d.nextBoundary()
 			if fp == last && (due.IsZero() || d.now().Before(due)) {
@@ -148,6 +150,28 @@ func (d *Daemon) watchLicenseDir() {
 				d.log.Warn("reread after a license directory change", zap.Error(err))
 			}
 		}
+	}
+}
+
+// idleSweepEvery is how often TIMEOUT is swept: timeouts are 900 s or more, so a checkout
+// is checked in at most this much after it came due (a UserIdle report that makes it due
+// checks it in at once).
+const idleSweepEvery = 15 * time.Second
+
+// sweepIdle applies TIMEOUT and TIMEOUTALL from the watch loop (actors feature_idle.go) when
+// the options in force have one, every idleSweepEvery of the daemon's clock.
+func (d *Daemon) sweepIdle(last *time.Time) {
+	opts := d.engine.Options()
+	if opts == nil || (opts.TimeoutAll <= 0 && len(opts.Timeouts) == 0) {
+		return
+	}
+	now := d.now()
+	if !last.IsZero() && now.Sub(*last) < idleSweepEvery && !now.Before(*last) {
+		return
+	}
+	*last = now
+	if err := d.engine.SweepIdle(statusTimeout); err != nil {
+		d.log.Warn("idle sweep", zap.Error(err))
 	}
 }
 
@@ -245,6 +269,9 @@ func (d *Daemon) adminOp(op string, args []byte) (any, error) {
 		}
 		d.engine.Send(r.PID, &actors.Panic{})
 		return map[string]string{"status": "panic sent to " + a.Feature}, nil
+	case "fulfil.entitlements", "fulfil.install", "fulfil.return", "fulfil.installed",
+		"renewal.check", "renewal.list", "renewal.install":
+		return d.fulfilmentOp(op, args)
 	case "history.csv", "history.series", "history.retention":
 		return d.historyOp(op, args)
 	case "udadmin":

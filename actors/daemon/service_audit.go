@@ -74,7 +74,7 @@ func (d *Daemon) PruneAudit(retention time.Duration) error {
 // from the ones that only read.
 func changesState(op string, args []byte) bool {
 	switch op {
-	case "users.list", "groups.list", "service.query", "burst.query", "alerts", "alerts.counters", "history.series", "history.csv":
+	case "users.list", "groups.list", "service.query", "burst.query", "alerts", "alerts.counters", "history.series", "history.csv", "fulfil.entitlements", "fulfil.installed", "renewal.list":
 		return false
 	case "udadmin":
 		var req UDAdminRequest

@@ -4,17 +4,25 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/licd/licd/actors/idle"
 	"github.com/licd/licd/license"
 )
 
 // unappliedWarnings lists what the options file and the license files say that licd parses
 // but does not act on yet: an administrator must not believe a rule is in force when it is
 // not (issue 12: "never silent"). lmreread's answer and the admin results carry them.
-func unappliedWarnings(opts *license.Options, inv *license.Inventory) []string {
+//
+// VENDOR_STRING NURMIN/NURMAX (NUDURMIN/NUDURMAX) bound the named-user period of named-user
+// features (actors feature_ud.go); on the lines of other models, which the manual's examples
+// carry them on too, they mean nothing and are not reported: the inventory has nothing left
+// to report today.
+func unappliedWarnings(opts *license.Options, _ *license.Inventory) []string {
 	var out []string
 	if opts != nil {
-		if opts.TimeoutAll > 0 {
-			out = append(out, fmt.Sprintf("warning: %s: TIMEOUTALL %d is parsed but not applied by this licd: idle checkouts are not checked in", opts.Path, int(opts.TimeoutAll.Seconds())))
+		// TIMEOUT and TIMEOUTALL are applied (actors feature_idle.go), with FLEXlm's minimum:
+		// a shorter one is raised, and says so; on user/device features they do nothing.
+		if opts.TimeoutAll > 0 && opts.TimeoutAll < idle.Minimum {
+			out = append(out, fmt.Sprintf("warning: %s: TIMEOUTALL %d is below the minimum of %d seconds: %d applies", opts.Path, int(opts.TimeoutAll.Seconds()), int(idle.Minimum.Seconds()), int(idle.Minimum.Seconds())))
 		}
 		features := make([]string, 0, len(opts.Timeouts))
 		for f := range opts.Timeouts {
@@ -22,23 +30,15 @@ func unappliedWarnings(opts *license.Options, inv *license.Inventory) []string {
 		}
 		sort.Strings(features)
 		for _, f := range features {
-			out = append(out, fmt.Sprintf("warning: %s: TIMEOUT %s %d is parsed but not applied by this licd: idle checkouts are not checked in", opts.Path, f, int(opts.Timeouts[f].Seconds())))
+			if d := opts.Timeouts[f]; d < idle.Minimum {
+				out = append(out, fmt.Sprintf("warning: %s: TIMEOUT %s %d is below the minimum of %d seconds: %d applies", opts.Path, f, int(d.Seconds()), int(idle.Minimum.Seconds()), int(idle.Minimum.Seconds())))
+			}
+			if m, err := license.ModelOfFeature(f); err == nil && m.HasOverdraft() {
+				out = append(out, fmt.Sprintf("warning: %s: TIMEOUT %s has no effect: user/device licenses are assigned for the license assignment period, not checked out", opts.Path, f))
+			}
 		}
 		if opts.NoLogQueued {
 			out = append(out, fmt.Sprintf("warning: %s: NOLOG QUEUED has no effect: licd does not queue requests", opts.Path))
-		}
-	}
-	if inv != nil {
-		seen := map[string]bool{}
-		for _, p := range inv.Pools {
-			for _, l := range p.Lines {
-				for _, key := range []string{"NURMIN", "NUDURMIN", "NURMAX", "NUDURMAX"} {
-					if _, ok := l.VendorString.Get(key); ok && !seen[l.Where()+key] {
-						seen[l.Where()+key] = true
-						out = append(out, fmt.Sprintf("warning: %s: VENDOR_STRING %s is parsed but not applied by this licd: the named-user period is the server's (90 days)", l.Where(), key))
-					}
-				}
-			}
 		}
 	}
 	return out

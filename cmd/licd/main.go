@@ -71,6 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	productFlags(fs, &cfg.Product)
 	historyFlags(fs, &cfg.History)
 	lifecycleFlags(fs, &cfg)
+	fulfilmentFlags(fs, &cfg)
 	var configPath string
 	var printCfg bool
 	fs.StringVar(&configPath, "config", os.Getenv("LICD_CONFIG"), "TOML configuration file whose keys are these flags' names (default $LICD_CONFIG); flags on the command line override it")
@@ -83,6 +84,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "licd:", err)
 			return 2
 		}
+	}
+	if err := checkFulfilmentFlags(fs, &cfg); err != nil {
+		fmt.Fprintln(stderr, "licd:", err)
+		return 2
 	}
 	if printCfg {
 		printConfig(stdout, fs)

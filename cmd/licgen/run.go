@@ -47,6 +47,20 @@ Usage:
       Show the parsed structure of any FLEXlm-style license file, signatures not checked.
       Exit status 1 when a file has errors.
 
+  licgen entitle -store FILE -code CODE -feature F -count N [-customer NAME]
+                 [-css YYYY.MMDD] [-expires dd-mmm-yyyy|permanent] [-vendor-string S]
+                 [-overdraft N]
+      Add an entitlement to a license access code in the fulfilment service's store.
+
+  licgen renew -store FILE -code CODE [-entitlement ID] -css YYYY.MMDD
+      Move an entitlement's CSS date forward (a Customer Success Services renewal).
+
+  licgen serve -key vendor.key -store FILE [-addr HOST:PORT] [-tls-cert F -tls-key F |
+               -tls-cert-out F] [-tls-hosts names] [-ready-file F]
+      Serve the fulfilment API over HTTPS (cmd/licgen/FULFILMENT.md): entitlements by
+      license access code, allocations to a License Server host, signed license files,
+      renewal lookup. Stops on SIGTERM or Ctrl-C.
+
 Exit status: 0 success, 1 a problem with a file or line, 2 a wrong command line.
 `
 
@@ -74,8 +88,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = verify(rest, stdout)
 	case "inspect":
 		err = inspect(rest, stdout)
+	case "entitle":
+		err = entitle(rest, stdout)
+	case "renew":
+		err = renew(rest, stdout)
+	case "serve":
+		err = serve(rest, stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "licgen: unknown command %q; the commands are keygen, issue, startup, sign, verify and inspect\n\n%s", cmd, usage)
+		fmt.Fprintf(stderr, "licgen: unknown command %q; the commands are keygen, issue, startup, sign, verify, inspect, entitle, renew and serve\n\n%s", cmd, usage)
 		return exitUsage
 	}
 	var ue usageError

@@ -57,6 +57,32 @@ files (lmreread)") and reports what changed: features added, updated and removed
 rejected with their reasons, options-file warnings. Local only: run it on the server.
   -all           every server of the list
   -vendor CITRIX the Citrix vendor daemon (the only one licd has)`,
+	"lminstall": `Installs licenses by license access code from the vendor's fulfilment service ("Install
+licenses", "Use license access code"); the server must be started with -fulfilment-url.
+Local only. The server allocates the licenses to itself, downloads the signed license file,
+checks every line's signature and installs it as fulfil-ALLOCATION.lic, like an uploaded
+file; when any of that fails nothing is installed and the allocation is given back.
+  -code CODE          the license access code from the vendor's e-mail
+  -list               with -code: its entitlements ("Display Licenses")
+  -entitlement ID     with -code: which entitlement (its id or feature); needed when the
+                      code has several
+  -qty N              with -code: how many licenses to install (default: all available)
+  -return ALLOCATION  delete the allocation's license file and give its licenses back
+                      ("Return allocations")
+  -installed          the licenses installed by access code, with their allocations
+  --json              the answer as JSON
+Default time-out 120 s (-t): the server calls the vendor's service.`,
+	"lmrenew": `Checks for and installs Customer Success Services renewal licenses ("Check for and install
+Customer Success Services renewal licenses", "Update licenses"). The server checks weekly by
+itself unless the renewal action is manual; with the action auto it installs what it finds,
+with notify it raises an alert. Local only.
+  -check         check now ("Check for Available Renewals"); with the action auto, install
+  -list          the renewals available and those installed in the last 30 days
+  -install [SN]  install the renewal of this serial number, or every one available
+                 ("Download and Install")
+  --json         the answer as JSON
+The action is the renewal_action setting (notify, auto, manual; licd -renewal-action), the
+manual's SARenewalCheckOption (Notify, Install, Manual). Default time-out 120 s (-t).`,
 	"lmcksum": `Prints a checksum for each license line, so that a line copied by hand can be compared
 with the original (ck=NNN, the sum of the bytes the line's signature covers, modulo 256).
 Lines that carry ck= are checked against it. Reads the -c license files, or the files a

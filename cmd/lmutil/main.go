@@ -46,6 +46,8 @@ func init() {
 		{name: "lmver", usage: "lmver [binary]", run: runLmver},
 		{name: "udadmin", usage: "udadmin [-f feature] [-user name] [-device name] [-a] [-delete | -events | -list [-times]]", run: runUdadmin},
 		{name: "lmusers", aliases: []string{"CtxManageUserAndGroup"}, usage: "lmusers -list | -useradd name -role admin|user | -useradd name -Role adminGroup|userGroup [-members a,b] | -setrole name -role admin|user | -userdel name", run: runLmusers},
+		{name: "lminstall", usage: "lminstall -code CODE [-list | [-entitlement ID|FEATURE] [-qty N]] | -return ALLOCATION | -installed [--json]", run: runLminstall},
+		{name: "lmrenew", usage: "lmrenew -check | -list | -install [SN] [--json]", run: runLmrenew},
 		{name: "lmservice", aliases: []string{"ctx_license_management_service"}, usage: "lmservice -enable | -disable | -query", run: runLmservice},
 	}
 }
