@@ -5,6 +5,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -70,9 +71,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	productFlags(fs, &cfg.Product)
 	historyFlags(fs, &cfg.History)
 	lifecycleFlags(fs, &cfg)
+	var apiOpt apiOptions
+	apiFlags(fs, &cfg, &apiOpt)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	// Flags given on the command line win over the ports stored through the API, and the
+	// settings name them as the source.
+	cfg.Settings.Explicit = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { cfg.Settings.Explicit[f.Name] = true })
 	cfg.TrustedKeys = keys
 	cfg.DiskReserve = uint64(reserve)
 
@@ -112,10 +119,29 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	printLayout(stdout, lay, d)
+	api, err := startAPI(d, cfg, apiOpt, lay.Hostname, log, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "licd:", err)
+		d.Shutdown()
+		return 1
+	}
+	stop := func() {
+		if api != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_ = api.Shutdown(ctx)
+			cancel()
+		}
+		d.Shutdown()
+	}
+	fmt.Fprintln(stdout, "press Ctrl-C to stop")
 	if portsFile != "" {
-		if err := writePorts(portsFile, d); err != nil {
+		apiPort := 0
+		if api != nil {
+			apiPort = api.Port()
+		}
+		if err := writePorts(portsFile, d, apiPort); err != nil {
 			fmt.Fprintln(stderr, "licd:", err)
-			d.Shutdown()
+			stop()
 			return 1
 		}
 	}
@@ -123,9 +149,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	select {
 	case s := <-sig:
 		log.Info("signal received; shutting down", zap.String("signal", s.String()))
-		d.Shutdown()
+		stop()
 	case <-d.Done():
 		log.Info("shut down by lmdown")
+		stop()
 	}
 	fmt.Fprintln(stdout, "licd: stopped; everything is persisted in", filepath.Join(abs, "db"))
 	return 0
@@ -156,7 +183,6 @@ func printLayout(w io.Writer, lay daemon.Layout, d *daemon.Daemon) {
 			fmt.Fprintf(w, "  rejected %s:%d %s: %s\n", r.File, r.Line, r.Feature, r.Reason)
 		}
 	}
-	fmt.Fprintln(w, "press Ctrl-C to stop")
 }
 
 func newLogger(file, level string, stderr io.Writer) (*zap.Logger, error) {
@@ -179,8 +205,12 @@ func newLogger(file, level string, stderr io.Writer) (*zap.Logger, error) {
 
 // writePorts tells a waiting test or script that licd serves, and where: the file appears
 // only once both ports accept connections.
-func writePorts(path string, d *daemon.Daemon) error {
-	b, err := json.Marshal(map[string]int{"lm": d.LMAddr().Port, "vendor": d.VendorAddr().Port, "pid": os.Getpid()})
+func writePorts(path string, d *daemon.Daemon, apiPort int) error {
+	ports := map[string]int{"lm": d.LMAddr().Port, "vendor": d.VendorAddr().Port, "pid": os.Getpid()}
+	if apiPort > 0 {
+		ports["api"] = apiPort
+	}
+	b, err := json.Marshal(ports)
 	if err != nil {
 		return err
 	}
