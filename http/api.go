@@ -220,6 +220,9 @@ func (a *api) authorize(rt Route, r *nethttp.Request) (*caller, *denial) {
 		return nil, &denial{nethttp.StatusUnauthorized, CodeUnauthenticated,
 			"log in first (POST /api/v1/session sets a session cookie) or send \"Authorization: Bearer TOKEN\" with an API token"}
 	}
+	if rt.SessionOnly && c.session == nil {
+		return c, &denial{nethttp.StatusForbidden, CodeForbidden, "this acts on a console session: log in with the account's name and password (an API token has no session)"}
+	}
 	if c.MustChangePassword && !rt.DuringPasswordChange {
 		return c, &denial{nethttp.StatusForbidden, CodePasswordChange,
 			"this account's password was generated or reset: change it first with POST /api/v1/session/password {\"current\": ..., \"new\": ...}"}

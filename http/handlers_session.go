@@ -92,10 +92,6 @@ func (a *api) whoami(w nethttp.ResponseWriter, r *nethttp.Request, c *caller) {
 }
 
 func (a *api) logout(w nethttp.ResponseWriter, r *nethttp.Request, c *caller) {
-	if c.session == nil {
-		writeProblem(w, nethttp.StatusBadRequest, CodeBadRequest, "an API token has no session to end: revoke the token instead (DELETE /api/v1/tokens/{id})", nil)
-		return
-	}
 	a.sessions.remove(c.sessionID)
 	nethttp.SetCookie(w, &nethttp.Cookie{Name: cookieName, Value: "", Path: "/", HttpOnly: true, Secure: !a.s.opt.PlainHTTP,
 		SameSite: nethttp.SameSiteStrictMode, MaxAge: -1})
@@ -110,10 +106,6 @@ type PasswordChange struct {
 
 // changePassword changes the caller's own password; the account's other sessions end.
 func (a *api) changePassword(w nethttp.ResponseWriter, r *nethttp.Request, c *caller) {
-	if c.session == nil {
-		writeProblem(w, nethttp.StatusForbidden, CodeForbidden, "a password is changed with a session (log in with it), not with an API token", nil)
-		return
-	}
 	var req PasswordChange
 	if !decodeJSON(w, r, &req) {
 		return

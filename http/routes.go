@@ -32,6 +32,8 @@ type Route struct {
 	// DuringPasswordChange lets an account that must change its password call the route
 	// (only the session's own routes).
 	DuringPasswordChange bool
+	// SessionOnly routes act on the caller's console session: an API token is refused.
+	SessionOnly bool
 	// Example is the pattern with its parameters filled in, for tests.
 	Example string
 	handle  handlerFunc
@@ -58,8 +60,8 @@ var routes = []Route{
 	// The console session ("Account").
 	{Method: "POST", Pattern: "/api/v1/session", Role: Anonymous, Action: "session.login", Summary: "Log in with an account name and password; sets the session cookie and returns the CSRF token", handle: (*api).login},
 	{Method: "GET", Pattern: "/api/v1/session", Role: User, DuringPasswordChange: true, Summary: "Who the caller is, its role, and the session's CSRF token", handle: (*api).whoami},
-	{Method: "DELETE", Pattern: "/api/v1/session", Role: User, DuringPasswordChange: true, Action: "session.logout", Summary: "Log out: the session ends", handle: (*api).logout},
-	{Method: "POST", Pattern: "/api/v1/session/password", Role: User, DuringPasswordChange: true, Action: "account.password", Summary: "Change the caller's own password (required after the first login)", handle: (*api).changePassword},
+	{Method: "DELETE", Pattern: "/api/v1/session", Role: User, DuringPasswordChange: true, SessionOnly: true, Action: "session.logout", Summary: "Log out: the session ends", handle: (*api).logout},
+	{Method: "POST", Pattern: "/api/v1/session/password", Role: User, DuringPasswordChange: true, SessionOnly: true, Action: "account.password", Summary: "Change the caller's own password (required after the first login)", handle: (*api).changePassword},
 
 	// Server ("System information"), inventory ("Dashboard"), usage ("Usage and Statistics").
 	{Method: "GET", Pattern: "/api/v1/server", Role: User, Summary: "Version, host name, addresses, ports, uptime, install id, data directory health", handle: (*api).server},
@@ -109,7 +111,7 @@ var routes = []Route{
 type RouteInfo struct {
 	Method, Pattern, Example, Summary, Action string
 	Role                                      Role
-	DuringPasswordChange                      bool
+	DuringPasswordChange, SessionOnly         bool
 }
 
 // Routes lists the API's routes, in the table's order.
@@ -121,7 +123,7 @@ func Routes() []RouteInfo {
 			ex = r.Pattern
 		}
 		out = append(out, RouteInfo{Method: r.Method, Pattern: r.Pattern, Example: ex, Summary: r.Summary, Action: r.Action,
-			Role: r.Role, DuringPasswordChange: r.DuringPasswordChange})
+			Role: r.Role, DuringPasswordChange: r.DuringPasswordChange, SessionOnly: r.SessionOnly})
 	}
 	return out
 }
