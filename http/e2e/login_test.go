@@ -85,7 +85,9 @@ func TestFirstStartCertificateAndLogin(t *testing.T) {
 
 	// The audit log has the logins, the password change and the failures, with the address.
 	admin, _ = e.login("admin", adminPassword)
-	var audit struct{ Entries []struct{ Who, From, Action, Result, Target string } }
+	var audit struct {
+		Entries []struct{ Who, From, Action, Result, Target string }
+	}
 	e.ok(e.json(admin, "GET", "/api/v1/audit?limit=100", nil), &audit)
 	seen := map[string]bool{}
 	for _, a := range audit.Entries {
@@ -137,7 +139,9 @@ func TestFailedLoginsAreRateLimited(t *testing.T) {
 		t.Errorf("a 429 without Retry-After: %v", r.header)
 	}
 	e.login("admin", adminPassword) // another account is not locked out
-	var audit struct{ Entries []struct{ Who, Action, Result string } }
+	var audit struct {
+		Entries []struct{ Who, Action, Result string }
+	}
 	e.ok(e.json(admin, "GET", "/api/v1/audit", nil), &audit)
 	locked := 0
 	for _, a := range audit.Entries {
