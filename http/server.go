@@ -9,6 +9,7 @@ import (
 	"net"
 	nethttp "net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +40,9 @@ type Options struct {
 	LoginBurst int
 	// KeyBits is the self-signed certificate's RSA key size (default 4096).
 	KeyBits int
+	// AuditRetention is how long audit entries are kept (default a year); older ones are
+	// deleted with a range delete at start and then regularly.
+	AuditRetention time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -54,6 +58,9 @@ type Server struct {
 	created  bool
 	serveErr chan error
 	ready    atomic.Bool
+	stop     chan struct{} // ends the audit pruner
+	stopOnce sync.Once
+	pruned   chan struct{} // closed when it has ended
 }
 
 // Server timeouts and limits: every server has them ("timeouts on every server").
@@ -87,13 +94,16 @@ func Start(opt Options) (*Server, error) {
 	if opt.LoginBurst <= 0 {
 		opt.LoginBurst = 5
 	}
+	if opt.AuditRetention <= 0 {
+		opt.AuditRetention = 365 * 24 * time.Hour
+	}
 	if opt.KeyBits == 0 {
 		opt.KeyBits = DefaultKeyBits
 	}
 	if opt.PlainHTTP && !loopbackHost(opt.Host) {
 		return nil, fmt.Errorf("plain HTTP (-api-http) is only served on a loopback address, not on %q: add -listen 127.0.0.1, or use HTTPS", opt.Host)
 	}
-	s := &Server{opt: opt, serveErr: make(chan error, 1)}
+	s := &Server{opt: opt, serveErr: make(chan error, 1), stop: make(chan struct{}), pruned: make(chan struct{})}
 	port := opt.Port
 	if port < 0 {
 		port = 0
@@ -142,8 +152,28 @@ func Start(opt Options) (*Server, error) {
 		}
 		close(s.serveErr)
 	}()
+	go s.pruneAudit()
 	s.ready.Store(true)
 	return s, nil
+}
+
+// pruneAudit deletes the audit entries older than the retention now and then every half
+// retention (at least every second, at most every hour) until Shutdown.
+func (s *Server) pruneAudit() {
+	defer close(s.pruned)
+	every := min(max(s.opt.AuditRetention/2, time.Second), time.Hour)
+	for {
+		if err := s.opt.Daemon.PruneAudit(s.opt.AuditRetention); err != nil {
+			s.opt.Log.Warn("old audit entries not deleted", zap.Error(err))
+		}
+		t := time.NewTimer(every)
+		select {
+		case <-s.stop:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // watchCertExpiry tells the alerts when the certificate in force expires.
@@ -193,6 +223,8 @@ func (s *Server) Mount(pattern string, handler nethttp.Handler) { s.router.Mount
 // closes the listener.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.ready.Store(false)
+	s.stopOnce.Do(func() { close(s.stop) })
+	<-s.pruned
 	err := s.srv.Shutdown(ctx)
 	if err != nil {
 		_ = s.srv.Close()

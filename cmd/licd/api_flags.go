@@ -17,6 +17,7 @@ import (
 type apiOptions struct {
 	plainHTTP               bool
 	sessionIdle, sessionMax time.Duration
+	auditRetention          time.Duration
 }
 
 // apiFlags registers the API's flags; the port is a setting (api_port) with this flag as
@@ -26,6 +27,7 @@ func apiFlags(fs *flag.FlagSet, cfg *daemon.Config, o *apiOptions) {
 	fs.BoolVar(&o.plainHTTP, "api-http", false, "serve the API over plain HTTP instead of HTTPS (only on a loopback -listen address)")
 	fs.DurationVar(&o.sessionIdle, "api-session-idle", 30*time.Minute, "a console session ends after this long without a request")
 	fs.DurationVar(&o.sessionMax, "api-session-max", 12*time.Hour, "a console session ends this long after its login")
+	fs.DurationVar(&o.auditRetention, "audit-retention", 365*24*time.Hour, "how long the audit log of the API's changes and logins is kept")
 }
 
 // startAPI starts the API when its port is not 0; on a first start it makes the admin
@@ -36,7 +38,7 @@ func startAPI(d *daemon.Daemon, cfg daemon.Config, o apiOptions, hostname string
 		return nil, nil
 	}
 	srv, err := licdhttp.Start(licdhttp.Options{Daemon: d, Log: log, DataDir: cfg.DataDir, Hostname: hostname,
-		Host: cfg.ListenHost, Port: port, PlainHTTP: o.plainHTTP, SessionIdle: o.sessionIdle, SessionMax: o.sessionMax})
+		Host: cfg.ListenHost, Port: port, PlainHTTP: o.plainHTTP, SessionIdle: o.sessionIdle, SessionMax: o.sessionMax, AuditRetention: o.auditRetention})
 	if err != nil {
 		return nil, err
 	}
