@@ -64,7 +64,10 @@ func (s *Server) start(ctx context.Context) error {
 		return err
 	}
 	args := []string{"-data", s.opt.DataDir, "-listen", "127.0.0.1", "-lm-port", "-1", "-vendor-port", "-1",
-		"-ports-file", ports, "-demo=false", "-log-level", "warn"}
+		"-ports-file", ports, "-demo=false", "-log-level", "warn",
+		// No admin API unless a test asks for it (Args "-api-port", "-1" wins: the last
+		// flag counts): 8083 is one port for every test, and its 4096-bit key takes seconds.
+		"-api-port", "0"}
 	if s.opt.Hostname != "" {
 		args = append(args, "-hostname", s.opt.Hostname)
 	}

@@ -24,6 +24,7 @@ type session struct {
 	csrf    string
 	created time.Time
 	seen    time.Time
+	ended   bool
 }
 
 type sessionStore struct {
@@ -68,7 +69,8 @@ func (st *sessionStore) create(account string) (string, *session) {
 }
 
 // lookup returns the session of a cookie value and refreshes its idle time; expired is set
-// when the session existed but its time is over (it is then removed).
+// when the session existed but its time is over. An ended session is kept (and keeps
+// answering expired) until the store needs the room, so that a client learns why.
 func (st *sessionStore) lookup(id string) (s *session, expired bool) {
 	key := sha256.Sum256([]byte(id))
 	now := st.now()
@@ -78,8 +80,8 @@ func (st *sessionStore) lookup(id string) (s *session, expired bool) {
 	if s == nil {
 		return nil, false
 	}
-	if now.Sub(s.seen) > st.idle || now.Sub(s.created) > st.max {
-		delete(st.byID, key)
+	if s.ended || now.Sub(s.seen) > st.idle || now.Sub(s.created) > st.max {
+		s.ended = true
 		return nil, true
 	}
 	s.seen = now
@@ -107,7 +109,7 @@ func (st *sessionStore) removeAccount(account, except string) {
 
 func (st *sessionStore) sweepLocked(now time.Time) {
 	for k, s := range st.byID {
-		if now.Sub(s.seen) > st.idle || now.Sub(s.created) > st.max {
+		if s.ended || now.Sub(s.seen) > st.idle || now.Sub(s.created) > st.max {
 			delete(st.byID, k)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/licd/licd/actors"
+	"github.com/licd/licd/actors/history"
 	"github.com/licd/licd/storage"
 	"github.com/licd/licd/wire"
 )
@@ -29,11 +30,15 @@ type Setting struct {
 	Applies string `json:"applies"`
 	// Running is the value in force when it differs in kind from Value (ports: the port
 	// listened on now); PendingRestart says a stored value waits for the next start.
-	Running        any       `json:"running,omitempty"`
-	PendingRestart bool      `json:"pending_restart,omitempty"`
-	ChangedBy      string    `json:"changed_by,omitempty"`
-	Changed        time.Time `json:"changed,omitzero"`
-	Description    string    `json:"description"`
+	Running        any  `json:"running,omitempty"`
+	PendingRestart bool `json:"pending_restart,omitempty"`
+	// Stored is a stored value that is not in force because a flag given on the command
+	// line wins over it (ports); Note says so.
+	Stored      any       `json:"stored,omitempty"`
+	Note        string    `json:"note,omitempty"`
+	ChangedBy   string    `json:"changed_by,omitempty"`
+	Changed     time.Time `json:"changed,omitzero"`
+	Description string    `json:"description"`
 }
 
 // storedSetting is a setting's value in Pebble (key "setting/<name>").
@@ -49,6 +54,9 @@ func settingKeyOf(name string) string { return "setting/" + name }
 type settingDef struct {
 	name, description string
 	nextStart         bool
+	// flag is the command-line flag of a port: given explicitly, it wins over the stored
+	// value at start.
+	flag string
 	// parse validates a JSON value and returns it in canonical form.
 	parse func(raw json.RawMessage) (any, error)
 	// def is the value from flags or built in, and whether a flag gave it.
@@ -62,15 +70,15 @@ type settingDef struct {
 }
 
 var settingDefs = []settingDef{
-	{name: "lm_port", description: "license-manager port (\"Configure port numbers\")", nextStart: true, parse: parsePort,
+	{name: "lm_port", flag: "lm-port", description: "license-manager port (\"Configure port numbers\")", nextStart: true, parse: parsePort,
 		def:     func(d *Daemon) (any, bool) { return d.flagPort(d.cfg.LMPort, 27000), d.explicit("lm-port") },
 		running: func(d *Daemon) any { return d.LMAddr().Port }},
-	{name: "vendor_port", description: "vendor daemon port", nextStart: true, parse: parsePort,
+	{name: "vendor_port", flag: "vendor-port", description: "vendor daemon port", nextStart: true, parse: parsePort,
 		def: func(d *Daemon) (any, bool) {
 			return d.flagPort(d.cfg.VendorPort, 7279), d.explicit("vendor-port")
 		},
 		running: func(d *Daemon) any { return d.VendorAddr().Port }},
-	{name: "api_port", description: "Web Services for Licensing port (the console and this API)", nextStart: true, parse: parsePort,
+	{name: "api_port", flag: "api-port", description: "Web Services for Licensing port (the console and this API)", nextStart: true, parse: parsePort,
 		def: func(d *Daemon) (any, bool) {
 			return d.cfg.Settings.APIPort, d.explicit("api-port")
 		},
@@ -107,6 +115,39 @@ var settingDefs = []settingDef{
 			return st.Enabled, !st.Default, nil
 		},
 		put: func(d *Daemon, v any) error { _, err := d.setService(v.(bool)); return err }},
+	{name: "history_retention", description: "how long historical usage samples are kept (\"Historical Use\": one year by default); older samples are deleted at once",
+		parse: parseRetention,
+		def: func(d *Daemon) (any, bool) {
+			r := d.cfg.History.Retention
+			if r <= 0 {
+				r = history.DefaultRetention
+			}
+			return r.String(), d.explicit("history-retention")
+		},
+		get: func(d *Daemon) (any, bool, error) {
+			_, stored, err := d.store.Setting(historyRetentionKey)
+			return d.HistoryRetention().String(), stored, err
+		},
+		put: func(d *Daemon, v any) error {
+			r, _ := time.ParseDuration(v.(string))
+			return d.SetHistoryRetention(r)
+		}},
+}
+
+// parseRetention reads a retention as a Go duration ("8760h") within the allowed range.
+func parseRetention(raw json.RawMessage) (any, error) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("a retention is a duration such as \"8760h\" (a year)")
+	}
+	r, err := time.ParseDuration(s)
+	if err != nil {
+		return nil, fmt.Errorf("retention %q: give a duration such as \"8760h\" (a year)", s)
+	}
+	if err := history.ValidateRetention(r); err != nil {
+		return nil, err
+	}
+	return r.String(), nil
 }
 
 var consoleLanguages = []string{"en", "de", "es", "fr", "ja", "ko", "pt-BR", "ru", "zh-CN", "zh-TW"}
@@ -182,7 +223,13 @@ func (d *Daemon) setting(def *settingDef) (Setting, error) {
 			if err != nil {
 				return s, fmt.Errorf("stored setting %s: %w", def.name, err)
 			}
-			s.Value, s.Source = v, "store"
+			if def.flag != "" && fromFlag {
+				// A port given on the command line wins over the stored one (applyStoredPorts).
+				s.Stored = v
+				s.Note = fmt.Sprintf("the -%s flag given on the command line wins over the stored value %v; start licd without that flag to use it", def.flag, v)
+			} else {
+				s.Value, s.Source = v, "store"
+			}
 		}
 		s.ChangedBy, s.Changed = st.By, st.At
 	}
@@ -256,12 +303,17 @@ func (d *Daemon) PutSettings(up SettingsUpdate, by string) (map[string]Setting, 
 	return d.Settings()
 }
 
-// applyStoredPorts puts ports changed through the API in force at start.
+// applyStoredPorts puts ports changed through the API in force at start, except those given
+// explicitly on the command line (Config.Settings.Explicit): the operator's flag wins, and
+// the settings say so.
 func (d *Daemon) applyStoredPorts(cfg *Config) error {
 	for _, p := range []struct {
-		name string
-		dst  *int
-	}{{"lm_port", &cfg.LMPort}, {"vendor_port", &cfg.VendorPort}, {"api_port", &cfg.Settings.APIPort}} {
+		name, flag string
+		dst        *int
+	}{{"lm_port", "lm-port", &cfg.LMPort}, {"vendor_port", "vendor-port", &cfg.VendorPort}, {"api_port", "api-port", &cfg.Settings.APIPort}} {
+		if cfg.Settings.Explicit[p.flag] {
+			continue
+		}
 		var st storedSetting
 		ok, err := getJSONSetting(d.store, settingKeyOf(p.name), &st)
 		if err != nil {

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -72,6 +73,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	historyFlags(fs, &cfg.History)
 	lifecycleFlags(fs, &cfg)
 	fulfilmentFlags(fs, &cfg)
+	var apiOpt apiOptions
+	apiFlags(fs, &cfg, &apiOpt)
 	var configPath string
 	var printCfg bool
 	fs.StringVar(&configPath, "config", os.Getenv("LICD_CONFIG"), "TOML configuration file whose keys are these flags' names (default $LICD_CONFIG); flags on the command line override it")
@@ -85,6 +88,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	// Flags given on the command line (or in the configuration file) win over the ports
+	// stored through the API, and the settings name them as the source.
+	cfg.Settings.Explicit = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { cfg.Settings.Explicit[f.Name] = true })
 	if err := checkFulfilmentFlags(fs, &cfg); err != nil {
 		fmt.Fprintln(stderr, "licd:", err)
 		return 2
@@ -139,10 +146,29 @@ func run(args []string, stdout, stderr io.Writer) int {
 	} else {
 		defer locate.Remove(loc, os.Getpid())
 	}
+	api, err := startAPI(d, cfg, apiOpt, lay.Hostname, log, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "licd:", err)
+		d.Shutdown()
+		return 1
+	}
+	stop := func() {
+		if api != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_ = api.Shutdown(ctx)
+			cancel()
+		}
+		d.Shutdown()
+	}
+	fmt.Fprintln(stdout, "press Ctrl-C to stop")
 	if portsFile != "" {
-		if err := writePorts(portsFile, d); err != nil {
+		apiPort := 0
+		if api != nil {
+			apiPort = api.Port()
+		}
+		if err := writePorts(portsFile, d, apiPort); err != nil {
 			fmt.Fprintln(stderr, "licd:", err)
-			d.Shutdown()
+			stop()
 			return 1
 		}
 	}
@@ -154,10 +180,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case s := <-sig:
 		log.Info("signal received; shutting down", zap.String("signal", s.String()))
 		_ = notifySystemd("STOPPING=1")
-		d.Shutdown()
+		stop()
 	case <-d.Done():
 		log.Info("shut down by lmdown")
 		_ = notifySystemd("STOPPING=1")
+		stop()
 	}
 	fmt.Fprintln(stdout, "licd: stopped; everything is persisted in", filepath.Join(abs, "db"))
 	return 0
@@ -188,7 +215,6 @@ func printLayout(w io.Writer, lay daemon.Layout, d *daemon.Daemon) {
 			fmt.Fprintf(w, "  rejected %s:%d %s: %s\n", r.File, r.Line, r.Feature, r.Reason)
 		}
 	}
-	fmt.Fprintln(w, "press Ctrl-C to stop")
 }
 
 func newLogger(file, level string, stderr io.Writer) (*zap.Logger, error) {
@@ -211,8 +237,12 @@ func newLogger(file, level string, stderr io.Writer) (*zap.Logger, error) {
 
 // writePorts tells a waiting test or script that licd serves, and where: the file appears
 // only once both ports accept connections.
-func writePorts(path string, d *daemon.Daemon) error {
-	b, err := json.Marshal(map[string]int{"lm": d.LMAddr().Port, "vendor": d.VendorAddr().Port, "pid": os.Getpid()})
+func writePorts(path string, d *daemon.Daemon, apiPort int) error {
+	ports := map[string]int{"lm": d.LMAddr().Port, "vendor": d.VendorAddr().Port, "pid": os.Getpid()}
+	if apiPort > 0 {
+		ports["api"] = apiPort
+	}
+	b, err := json.Marshal(ports)
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ func TestFirstRunCreatesDataDirAndServes(t *testing.T) {
 	run := func() string {
 		ports := filepath.Join(t.TempDir(), "ports.json")
 		var out bytes.Buffer
-		cmd := exec.Command(bin, "-data", data, "-listen", "127.0.0.1", "-lm-port", "-1", "-vendor-port", "-1", "-ports-file", ports, "-hostname", "first-run-host")
+		cmd := exec.Command(bin, "-data", data, "-listen", "127.0.0.1", "-lm-port", "-1", "-vendor-port", "-1", "-ports-file", ports, "-hostname", "first-run-host", "-api-port", "-1")
 		cmd.Env = append(os.Environ(), "LICD_RUNTIME_DIR="+t.TempDir())
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
@@ -52,17 +52,21 @@ func TestFirstRunCreatesDataDirAndServes(t *testing.T) {
 	for _, want := range []string{
 		"created", "citrix_startup.lic", "demo.lic", "vendor.key", "admin.token",
 		"CITRIX ", "CTXLSDIAG", "10000 installed", "XDT_PLT_CCS", "XDT_PLT_UD", "stopped",
+		"web services (API)    https://127.0.0.1:", "/api/v1/openapi.json", "tls/api.crt (self-signed, made now)",
+		`first login           account "admin", one-time password `, "initial-admin-password",
 	} {
 		if !strings.Contains(first, want) {
 			t.Errorf("first run output lacks %q:\n%s", want, first)
 		}
 	}
-	for _, f := range []string{"MyFiles/citrix_startup.lic", "MyFiles/demo.lic", "MyFiles/CITRIX.opt", "keys/vendor.pub", "keys/vendor.key", "admin.token", "db", "CITRIX.log"} {
+	for _, f := range []string{"MyFiles/citrix_startup.lic", "MyFiles/demo.lic", "MyFiles/CITRIX.opt", "keys/vendor.pub", "keys/vendor.key", "admin.token", "db", "CITRIX.log",
+		"tls/api.crt", "tls/api.key", "initial-admin-password"} {
 		if _, err := os.Stat(filepath.Join(data, f)); err != nil {
 			t.Errorf("%s missing after the first run: %v", f, err)
 		}
 	}
-	if second := run(); strings.Contains(second, "created") || !strings.Contains(second, "XDT_PLT_UD") {
+	if second := run(); strings.Contains(second, "created") || !strings.Contains(second, "XDT_PLT_UD") ||
+		strings.Contains(second, "first login") || strings.Contains(second, "made now") || !strings.Contains(second, "web services (API)") {
 		t.Errorf("second run should reuse the data directory:\n%s", second)
 	}
 }

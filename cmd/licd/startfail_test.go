@@ -37,10 +37,12 @@ func TestStartFailureIsAMessageNotAPanic(t *testing.T) {
 	}{
 		{"port in use", []string{"-lm-port", busyPort}, "is another license server running?"},
 		{"trusted key unreadable", []string{"-trust", missingKey}, "read the trusted vendor keys"},
+		{"API port in use", []string{"-api-port", busyPort}, "choose another with -api-port"},
+		{"plain HTTP off loopback", []string{"-api-port", "-1", "-api-http", "-listen", "0.0.0.0"}, "only served on a loopback address"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := filepath.Join(t.TempDir(), "data")
-			args := append([]string{"-data", data, "-listen", "127.0.0.1", "-lm-port", "-1", "-vendor-port", "-1", "-hostname", "h"}, tc.args...)
+			args := append([]string{"-data", data, "-listen", "127.0.0.1", "-lm-port", "-1", "-vendor-port", "-1", "-hostname", "h", "-api-port", "0"}, tc.args...)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			var out bytes.Buffer
