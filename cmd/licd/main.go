@@ -70,6 +70,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	productFlags(fs, &cfg.Product)
 	historyFlags(fs, &cfg.History)
 	lifecycleFlags(fs, &cfg)
+	metricsListen := metricsFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -111,9 +112,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "licd:", err)
 		return 1
 	}
+	if err := metricsListen.start(d, log); err != nil {
+		fmt.Fprintln(stderr, "licd:", err)
+		d.Shutdown()
+		return 1
+	}
+	defer metricsListen.stop()
 	printLayout(stdout, lay, d)
 	if portsFile != "" {
-		if err := writePorts(portsFile, d); err != nil {
+		if err := writePorts(portsFile, d, metricsListen.ports()); err != nil {
 			fmt.Fprintln(stderr, "licd:", err)
 			d.Shutdown()
 			return 1
@@ -178,9 +185,13 @@ func newLogger(file, level string, stderr io.Writer) (*zap.Logger, error) {
 }
 
 // writePorts tells a waiting test or script that licd serves, and where: the file appears
-// only once both ports accept connections.
-func writePorts(path string, d *daemon.Daemon) error {
-	b, err := json.Marshal(map[string]int{"lm": d.LMAddr().Port, "vendor": d.VendorAddr().Port, "pid": os.Getpid()})
+// only once both ports (and the extra listeners, e.g. "metrics") accept connections.
+func writePorts(path string, d *daemon.Daemon, extra map[string]int) error {
+	ports := map[string]int{"lm": d.LMAddr().Port, "vendor": d.VendorAddr().Port, "pid": os.Getpid()}
+	for k, v := range extra {
+		ports[k] = v
+	}
+	b, err := json.Marshal(ports)
 	if err != nil {
 		return err
 	}

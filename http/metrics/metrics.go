@@ -258,4 +258,3 @@ func poolType(p *license.Pool) string {
 	}
 	return p.Lines[0].VendorString.LT()
 }
-
