@@ -62,9 +62,17 @@ type Collector struct {
 // NewCollector makes the collector of d.
 func NewCollector(d *daemon.Daemon) *Collector { return &Collector{d: d} }
 
+// names are the full names of licd's own metrics, in the order described.
+var names []string
+
 func desc(name, help string, labels ...string) *prometheus.Desc {
+	names = append(names, Namespace+"_"+name)
 	return prometheus.NewDesc(Namespace+"_"+name, help, labels, nil)
 }
+
+// Names lists the names of licd's own metrics (histograms by their base name, without
+// _bucket, _sum and _count).
+func Names() []string { return append([]string(nil), names...) }
 
 // The metrics. Names follow Prometheus's conventions: licd_ prefix, base units (seconds),
 // _total for counters; no user, host or device names as labels.
