@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -19,7 +20,7 @@ import (
 
 // startDaemon starts an in-process licd on 127.0.0.1 with the demo licenses (XDT_PLT_CCS,
 // 100 concurrent; XDT_PLT_UD, 100 user/device plus 10% overdraft).
-func startDaemon(t *testing.T) *daemon.Daemon {
+func startDaemon(t testing.TB) *daemon.Daemon {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "data")
 	if _, err := daemon.Prepare(daemon.PrepareOptions{DataDir: dir, Hostname: "metrics-test-host", Demo: true}); err != nil {
@@ -142,5 +143,34 @@ func TestScrapeShowsUsage(t *testing.T) {
 	}
 	if v, ok := value(fams, "licd_build_info", map[string]string{"version": daemon.Version}); !ok || v != 1 {
 		t.Errorf("build info: %v %v", v, ok)
+	}
+}
+
+type countingCollector struct{ n int }
+
+var countingDesc = prometheus.NewDesc("test_collections_total", "Collections.", nil, nil)
+
+func (c *countingCollector) Describe(ch chan<- *prometheus.Desc) { ch <- countingDesc }
+func (c *countingCollector) Collect(ch chan<- prometheus.Metric) {
+	c.n++
+	ch <- prometheus.MustNewConstMetric(countingDesc, prometheus.CounterValue, float64(c.n))
+}
+
+// A throttled collector collects once per period; scrapes in between get its last metrics.
+func TestThrottleCollectsOncePerPeriod(t *testing.T) {
+	inner := &countingCollector{}
+	hourly := Throttle(inner, time.Hour)
+	for range 3 {
+		if got := testutil.ToFloat64(hourly); got != 1 {
+			t.Fatalf("scrape within the period: %v, want the first collection's 1", got)
+		}
+	}
+	if inner.n != 1 {
+		t.Fatalf("collected %d times within the period", inner.n)
+	}
+	always := Throttle(&countingCollector{}, 0)
+	testutil.ToFloat64(always)
+	if got := testutil.ToFloat64(always); got != 2 {
+		t.Fatalf("with no period every scrape collects: %v", got)
 	}
 }
