@@ -77,7 +77,7 @@ func (m *metricsListener) start(d *daemon.Daemon, log *zap.Logger) error {
 		return fmt.Errorf("listen for metrics on %s: %w (choose another port with -metrics-listen)", m, err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", metrics.Handler(d))
+	mux.Handle("GET /metrics", metrics.LocalHandler(d))
 	m.ln, m.done = ln, make(chan struct{})
 	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10,

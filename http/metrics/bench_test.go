@@ -29,6 +29,7 @@ func BenchmarkScrape(b *testing.B) {
 		}
 	}
 	b.Run("handler", func(b *testing.B) { run(b, Handler(d)) })
+	b.Run("local-handler", func(b *testing.B) { run(b, LocalHandler(d)) })
 	only := func(cs ...prometheus.Collector) *prometheus.Registry {
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(cs...)
