@@ -39,11 +39,13 @@ type scrapeWindow struct {
 	scraping bool
 	ops      int64
 	seconds  float64
+	cpu      float64 // the server's CPU seconds (-1: unknown)
 }
 
 // run scrapes until ctx ends. With rounds, the windows are counted from rec's operations;
 // it returns when the phase (length d) is over or ctx ends.
-func (s *scraper) run(ctx context.Context, rec *Recorder, d time.Duration) {
+// cpu reads the server's CPU seconds so far (-1: unknown).
+func (s *scraper) run(ctx context.Context, rec *Recorder, d time.Duration, cpu func() float64) {
 	client := &http.Client{Timeout: 10 * time.Second}
 	if s.rounds <= 0 || d <= 0 {
 		s.scrape(ctx, client, ctx.Done())
@@ -55,7 +57,7 @@ func (s *scraper) run(ctx context.Context, rec *Recorder, d time.Duration) {
 	for i := 0; i < 2*s.rounds && ctx.Err() == nil; i++ {
 		on := i%2 == 1
 		ops0, _, _ := rec.Counts()
-		t0 := time.Now()
+		t0, cpu0 := time.Now(), cpu()
 		wctx, cancel := context.WithTimeout(ctx, window)
 		if on {
 			s.scrape(wctx, client, wctx.Done())
@@ -67,8 +69,12 @@ func (s *scraper) run(ctx context.Context, rec *Recorder, d time.Duration) {
 			break // the phase ended early: a partial window is not comparable
 		}
 		ops1, _, _ := rec.Counts()
+		w := scrapeWindow{scraping: on, ops: ops1 - ops0, seconds: time.Since(t0).Seconds(), cpu: -1}
+		if cpu1 := cpu(); cpu0 >= 0 && cpu1 >= 0 {
+			w.cpu = cpu1 - cpu0
+		}
 		s.mu.Lock()
-		s.windows = append(s.windows, scrapeWindow{scraping: on, ops: ops1 - ops0, seconds: time.Since(t0).Seconds()})
+		s.windows = append(s.windows, w)
 		s.mu.Unlock()
 	}
 }
@@ -129,7 +135,7 @@ func (e *Env) startScrape(rec *Recorder, d time.Duration) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s.run(ctx, rec, d)
+		s.run(ctx, rec, d, e.serverCPU)
 	}()
 	return func() { cancel(); <-done }
 }
@@ -159,6 +165,7 @@ func (s *scraper) report(r *Result) {
 	}
 	var on, off scrapeWindow
 	var ratios []float64
+	knownCPU := true
 	for i, w := range s.windows {
 		acc := &off
 		if w.scraping {
@@ -166,6 +173,8 @@ func (s *scraper) report(r *Result) {
 		}
 		acc.ops += w.ops
 		acc.seconds += w.seconds
+		acc.cpu += w.cpu
+		knownCPU = knownCPU && w.cpu >= 0
 		if prev := s.windows[max(i-1, 0)]; w.scraping && i > 0 && prev.ops > 0 && w.seconds > 0 {
 			ratios = append(ratios, (float64(w.ops)/w.seconds)/(float64(prev.ops)/prev.seconds))
 		}
@@ -194,5 +203,13 @@ func (s *scraper) report(r *Result) {
 	}
 	r.Notes = append(r.Notes, fmt.Sprintf("scrape comparison: %d rounds of %.1fs without, then %.1fs with scrapes of %s; ratio of all windows %.3f, median of the rounds %.3f; with/without per round: %v",
 		len(ratios), off.seconds/float64(max(len(s.windows)-len(ratios), 1)), on.seconds/float64(max(len(ratios), 1)), s.url, ratio, median, per))
+	if knownCPU && on.ops > 0 && off.ops > 0 {
+		// The server's CPU per operation is what a scrape adds to each checkout's cost; on a
+		// machine whose cores other processes share it varies far less than throughput.
+		withCPU, withoutCPU := on.cpu/float64(on.ops)*1e6, off.cpu/float64(off.ops)*1e6
+		r.addFact("server CPU per op without scrapes, ns", withoutCPU*1000, "ns")
+		r.addFact("server CPU per op with scrapes, ns", withCPU*1000, "ns")
+		r.addFact("server CPU per op with scrapes, per mille of that without", 1000*withCPU/withoutCPU, "‰")
+	}
 	r.Checks = append(r.Checks, atLeast("throughput with a scrape every "+s.interval.String()+" / without (issue 10: < 5% lost)", ratio, 0.95, "%.3f"))
 }

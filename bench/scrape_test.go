@@ -29,7 +29,7 @@ func TestScraperAlternatesAndCompares(t *testing.T) {
 		}
 	}()
 	s := &scraper{url: srv.URL, interval: 10 * time.Millisecond, rounds: 2}
-	s.run(context.Background(), rec, 400*time.Millisecond) // 4 windows of 100 ms
+	s.run(context.Background(), rec, 400*time.Millisecond, func() float64 { return -1 }) // 4 windows of 95 ms
 	if len(s.windows) != 4 {
 		t.Fatalf("%d windows, want 4: %+v", len(s.windows), s.windows)
 	}
@@ -63,7 +63,7 @@ func TestScraperCountsFailures(t *testing.T) {
 	s := &scraper{url: srv.URL, interval: 10 * time.Millisecond}
 	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Millisecond)
 	defer cancel()
-	s.run(ctx, NewRecorder(), 0)
+	s.run(ctx, NewRecorder(), 0, func() float64 { return -1 })
 	r := &Result{}
 	s.report(r)
 	if v, _ := r.Fact("scrape failures"); v == 0 || len(r.Notes) == 0 || !strings.Contains(r.Notes[0], "503") {

@@ -6,6 +6,7 @@
 //	licbench -scenario all --json > r.json  # every scenario at full size
 //	licbench -c 27000@localhost -scenario ccu-churn -concurrency 64 -duration 10s
 //	licbench -scenario ccu-churn --compare r.json
+//	licbench -scenario ccu-churn -scrape metrics   # with a /metrics scrape every 100 ms: the cost
 //
 // The scenarios live in package bench; this is its thin command line.
 package main
