@@ -87,7 +87,11 @@ func TestMetricsPassLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range problems {
+	all, err := testutil.GatherAndLint(NewRegistry(d)) // with the runtime's and the process's
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range append(problems, all...) {
 		t.Errorf("lint: %s: %s", p.Metric, p.Text)
 	}
 }
