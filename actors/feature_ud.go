@@ -525,7 +525,12 @@ func (a *udActor) persistChanges(changes []userdevice.Change) {
 // optimization ("Optimization might delay status information").
 func (a *udActor) status(detail bool) *wire.FeatureStatus {
 	now := a.env.Now()
-	u := a.core.Snapshot(now)
+	var u userdevice.Usage
+	if detail {
+		u = a.core.Snapshot(now)
+	} else {
+		u = a.core.Counts(now) // without listing every license
+	}
 	fs := &wire.FeatureStatus{Feature: a.spec.Name, Model: a.spec.Model.String(), Issued: u.Installed,
 		InUse: u.InUse, Overdraft: u.Overdraft, OverdraftInUse: u.OverdraftInUse, OptimizedAt: u.LastOptimization,
 		PeakInUse: max(a.peak, u.InUse)}

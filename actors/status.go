@@ -40,9 +40,11 @@ func poolStatus(p *license.Pool) wire.PoolStatus {
 // one use of the license, even if there are multiple connections sharing that license").
 func (a *concurrentActor) status(detail bool) *wire.FeatureStatus {
 	now := a.env.Now()
-	cs := a.core.Counts(now) // the licenses are copied only for the detail
+	var cs concurrent.Status
 	if detail {
 		cs = a.core.Status(now)
+	} else {
+		cs = a.core.Counts(now) // without copying every holder
 	}
 	fs := &wire.FeatureStatus{Feature: a.spec.Name, Model: a.spec.Model.String(), InUse: cs.InUse}
 	byID := map[string]*license.Pool{}

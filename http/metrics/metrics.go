@@ -35,8 +35,8 @@ const Namespace = "licd"
 
 // Handler serves d's metrics (and the Go runtime's and the process's) in Prometheus's text
 // format, gzipped when the scraper accepts it. At most two scrapes are served at once
-// (others get 503) and each may take up to ten seconds; the live status they share is
-// gathered once at a time.
+// (others get 503); the live status they read is gathered once at a time, and waits at most
+// ten seconds for the actors.
 func Handler(d *daemon.Daemon) http.Handler { return handler(d, true) }
 
 // LocalHandler is Handler without compression, for a loopback listener, where compressing
@@ -49,8 +49,10 @@ func handler(d *daemon.Daemon, compress bool) http.Handler {
 		Registry:            reg, // promhttp_metric_handler_errors_total
 		ErrorHandling:       promhttp.ContinueOnError,
 		MaxRequestsInFlight: 2,
-		Timeout:             10 * time.Second,
-		DisableCompression:  !compress,
+		// No Timeout: promhttp would buffer every answer whole (http.TimeoutHandler); the
+		// live status has its own bound (the status request's 10 s), and the servers their
+		// write timeouts.
+		DisableCompression: !compress,
 	})
 }
 
