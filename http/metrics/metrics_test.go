@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -176,5 +177,81 @@ func TestThrottleCollectsOncePerPeriod(t *testing.T) {
 	testutil.ToFloat64(always)
 	if got := testutil.ToFloat64(always); got != 2 {
 		t.Fatalf("with no period every scrape collects: %v", got)
+	}
+}
+
+// Scrapes while products check out and in: every scrape parses, and the counters add up to
+// what was done (run with -race to check the counters' and the collector's sharing).
+func TestConcurrentScrapesAndCheckouts(t *testing.T) {
+	d := startDaemon(t)
+	h := Handler(d)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const products, rounds = 4, 50
+	done := make(chan error, products)
+	for p := range products {
+		go func() {
+			c, err := wire.Dial(ctx, []string{d.LMAddr().String()}, wire.ClientOptions{ClientID: fmt.Sprintf("conc-%d", p), Product: "XDT",
+				Edition: "PLT", Model: "CCS", Host: "ddc.example.com", VersionDate: 20240101, RequestTimeout: 20 * time.Second})
+			if err != nil {
+				done <- err
+				return
+			}
+			defer c.Close()
+			for i := range rounds {
+				g, err := c.Checkout(ctx, wire.Checkout{Feature: "XDT_PLT_CCS", User: "u", Device: fmt.Sprintf("d%d-%d", p, i), ClientHost: "h", VersionDate: 20240101})
+				if err != nil {
+					done <- err
+					return
+				}
+				if err := c.Checkin(ctx, g.Handle); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	stop := make(chan struct{})
+	scraped := make(chan int)
+	for range 2 {
+		go func() {
+			n := 0
+			for {
+				select {
+				case <-stop:
+					scraped <- n
+					return
+				default:
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+				parser := expfmt.NewTextParser(model.UTF8Validation)
+				if _, err := parser.TextToMetricFamilies(rec.Body); err != nil || rec.Code != 200 {
+					t.Errorf("scrape %d: %d %v", n, rec.Code, err)
+				}
+				n++
+			}
+		}()
+	}
+	for range products {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	if n := <-scraped + <-scraped; n == 0 {
+		t.Fatal("no scrape ran")
+	}
+	fams := scrape(t, h)
+	feature := map[string]string{"feature": "XDT_PLT_CCS"}
+	if v, _ := value(fams, "licd_checkouts_total", feature); v != products*rounds {
+		t.Errorf("checkouts %v, want %d", v, products*rounds)
+	}
+	if v, _ := value(fams, "licd_checkins_total", map[string]string{"feature": "XDT_PLT_CCS", "reason": "checkin"}); v != products*rounds {
+		t.Errorf("checkins %v, want %d", v, products*rounds)
+	}
+	if v, _ := value(fams, "licd_pool_in_use_licenses", feature); v != 0 {
+		t.Errorf("in use %v after every checkin, want 0", v)
 	}
 }
