@@ -30,6 +30,7 @@ type DebugLog struct {
 	vendor  string
 	noLog   atomic.Uint32
 	dropped atomic.Uint64
+	counts  Counters // what Record saw, for the metrics (counters.go)
 	done    chan struct{}
 	once    sync.Once
 	lastDay int // yyyymmdd of the last TIMESTAMP written (writer goroutine only)
@@ -102,6 +103,14 @@ func (d *DebugLog) SetNoLog(mask uint8) { d.noLog.Store(uint32(mask)) }
 // Dropped is the number of entries lost because the writer could not keep up.
 func (d *DebugLog) Dropped() uint64 { return d.dropped.Load() }
 
+// Counters are the counts of the events recorded (nil on a nil DebugLog).
+func (d *DebugLog) Counters() *Counters {
+	if d == nil {
+		return nil
+	}
+	return &d.counts
+}
+
 // Reporting reports whether a report log is configured.
 func (d *DebugLog) Reporting() bool { return d != nil && d.rw != nil }
 
@@ -116,6 +125,7 @@ func (d *DebugLog) Record(e Event) {
 	if d == nil {
 		return
 	}
+	d.counts.count(&e)
 	e.debug = d.w != nil && uint32(e.Kind)&d.noLog.Load() == 0
 	if !e.debug && (d.rw == nil || e.Kind == LogInfo) {
 		return

@@ -241,6 +241,7 @@ func (e *Engine) newRoute(feature string, pools []*license.Pool, opts *license.O
 	} else {
 		props = newConcurrentProps(e.env, e, spec)
 	}
+	e.env.Debug.Counters().Register(feature)
 	pid := e.spawn(props, "feature/"+feature)
 	return &Route{Name: feature, ID: id, Model: spec.Model, PID: pid, Spec: spec}, nil
 }

@@ -198,7 +198,10 @@ func (a *udActor) Receive(ctx actor.Context) {
 		a.afterChange()
 	case *optimizeDone:
 		a.optimizing = false
+		before, _ := a.core.InUse()
 		changes := a.core.ApplyOptimization(m.res, a.env.Now())
+		after, _ := a.core.InUse()
+		a.env.Debug.Counters().Optimized(a.spec.Name, m.duration, before-after)
 		a.persistChanges(changes)
 		a.afterChange()
 	case *UDReleaseRequest:
@@ -369,6 +372,8 @@ func (a *udActor) checkout(m *CheckoutRequest) {
 	if len(a.spec.Pools) == 0 {
 		// Its lines left the inventory (expired, not yet started, removed): say which.
 		e := a.engine.Unavailable(a.spec.Name)
+		a.env.Debug.Record(Event{When: now, Kind: LogDenied, Feature: a.spec.Name, User: c.User, Host: c.ClientHost,
+			Device: c.Device, Product: c.Product, Session: m.Session, Code: int32(e.Code), Detail: e.Code.Text()})
 		r := a.pl.addReply()
 		r.sink, r.reqID, r.kind = m.Sink, m.ReqID, replyDenial
 		r.denial = wire.Denial{Code: e.Code, Detail: e.Detail}
@@ -399,6 +404,8 @@ func (a *udActor) checkout(m *CheckoutRequest) {
 	handle, ok := a.handles.take(a.env, a.pl.self)
 	if !ok {
 		a.core.Disconnect(d.Edge.User, d.Edge.Device, now)
+		a.env.Debug.Record(Event{When: now, Kind: LogDenied, Feature: a.spec.Name, User: c.User, Host: c.ClientHost,
+			Device: device, Product: c.Product, Session: m.Session, Code: int32(wire.CodeInternal), Detail: wire.CodeInternal.Text()})
 		r := a.pl.addReply()
 		r.sink, r.reqID, r.kind = m.Sink, m.ReqID, replyDenial
 		r.denial = wire.Denial{Code: wire.CodeInternal, Detail: "no handle numbers available yet; retry"}
@@ -542,7 +549,12 @@ func (a *udActor) persistChanges(changes []userdevice.Change) {
 // optimization ("Optimization might delay status information").
 func (a *udActor) status(detail bool) *wire.FeatureStatus {
 	now := a.env.Now()
-	u := a.core.Snapshot(now)
+	var u userdevice.Usage
+	if detail {
+		u = a.core.Snapshot(now)
+	} else {
+		u = a.core.Counts(now) // without listing every license
+	}
 	fs := &wire.FeatureStatus{Feature: a.spec.Name, Model: a.spec.Model.String(), Issued: u.Installed,
 		InUse: u.InUse, Overdraft: u.Overdraft, OverdraftInUse: u.OverdraftInUse, OptimizedAt: u.LastOptimization,
 		PeakInUse: max(a.peak, u.InUse)}

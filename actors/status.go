@@ -49,7 +49,12 @@ func poolStatus(p *license.Pool) wire.PoolStatus {
 // one use of the license, even if there are multiple connections sharing that license").
 func (a *concurrentActor) status(detail bool) *wire.FeatureStatus {
 	now := a.env.Now()
-	cs := a.core.Status(now)
+	var cs concurrent.Status
+	if detail {
+		cs = a.core.Status(now)
+	} else {
+		cs = a.core.Counts(now) // without copying every holder
+	}
 	fs := &wire.FeatureStatus{Feature: a.spec.Name, Model: a.spec.Model.String(), InUse: cs.InUse}
 	byID := map[string]*license.Pool{}
 	for _, p := range a.spec.Pools {

@@ -50,8 +50,10 @@ func (e *Env) Drive(ctx context.Context, l Load) Phase {
 		interval = time.Duration(float64(time.Second) / l.Rate)
 	}
 	stopProgress := e.progress(l, rec, start)
+	stopScrape := func() {}
 	if l.Primary && !l.Warmup {
 		e.startProfile(l.Duration)
+		stopScrape = e.startScrape(rec, l.Duration)
 	}
 
 	var wg sync.WaitGroup
@@ -99,6 +101,7 @@ func (e *Env) Drive(ctx context.Context, l Load) Phase {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	stopScrape()
 	stopProgress()
 
 	ph := Phase{Name: l.Name, Primary: l.Primary}

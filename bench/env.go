@@ -37,6 +37,7 @@ type Env struct {
 	result    *Result
 	serverPid int // 0: unknown
 	profiler  *profiler
+	scraper   *scraper // licbench -scrape: a monitoring system's scrapes during the primary phase
 
 	mu       sync.Mutex
 	fleets   []*Fleet

@@ -34,6 +34,13 @@ type Options struct {
 	Progress     io.Writer
 	Terminal     bool // Progress is a terminal: rewrite the progress line in place
 	Command      string
+	// Scrape is a URL to GET every ScrapeInterval (default 100 ms) during the primary phase,
+	// as a monitoring system would; ScrapeMetrics scrapes a self-started licd's own
+	// /metrics (-metrics-listen). With ScrapeRounds > 0 the phase alternates windows without
+	// and with scrapes, and the result compares their throughput.
+	Scrape         string
+	ScrapeInterval time.Duration
+	ScrapeRounds   int
 }
 
 // Run runs one scenario and returns its result. A result is returned with Failed set
@@ -74,6 +81,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	e := &Env{P: p, Progress: o.Progress, terminal: o.Terminal, scenario: sc.Name, result: r, RunID: runID()}
 	r.RunID = e.RunID
+	if o.Scrape != "" {
+		if o.Scrape == ScrapeMetrics && o.Addr != "" {
+			return nil, errors.New("-scrape metrics scrapes a licd that licbench starts; with -c give the URL, e.g. -scrape http://127.0.0.1:9279/metrics")
+		}
+		e.scraper = &scraper{url: o.Scrape, interval: o.ScrapeInterval, rounds: o.ScrapeRounds}
+		if e.scraper.interval <= 0 {
+			e.scraper.interval = DefaultScrapeInterval
+		}
+	}
 	if o.Addr != "" {
 		r.Target = o.Addr
 		e.Addrs = []string{o.Addr}
@@ -104,9 +120,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			e.tls = cfg
 			r.Mode += ", products over TLS"
 		}
+		if o.Scrape == ScrapeMetrics {
+			extra = append(extra, "-metrics-listen", "127.0.0.1:-1")
+		}
 		srv, dir, err := startOwnServer(ctx, o.Licd, o.WorkDir, sc, p, extra)
 		if err != nil {
 			return nil, err
+		}
+		if o.Scrape == ScrapeMetrics {
+			e.scraper.url = fmt.Sprintf("http://127.0.0.1:%d/metrics", srv.MetricsPort)
 		}
 		defer func() {
 			if r.Connections.Lost > 0 || r.Primary().Errors > 0 {
@@ -163,6 +185,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	if sc.Targets != nil && fullSize(p, sc.Defaults.withDefaults()) {
 		r.Checks = sc.Targets(r)
+	}
+	if e.scraper != nil {
+		e.scraper.report(r)
 	}
 	return r, nil
 }

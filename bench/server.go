@@ -46,9 +46,11 @@ type Server struct {
 	cmd        *exec.Cmd
 	LMPort     int
 	VendorPort int
-	mu         sync.Mutex
-	out        bytes.Buffer
-	exited     chan struct{}
+	// MetricsPort is the -metrics-listen port from the ports file (0: none).
+	MetricsPort int
+	mu          sync.Mutex
+	out         bytes.Buffer
+	exited      chan struct{}
 }
 
 // StartServer starts licd on 127.0.0.1 with free ports and waits until it serves.
@@ -89,11 +91,11 @@ func (s *Server) start(ctx context.Context) error {
 	for {
 		b, err := os.ReadFile(ports)
 		if err == nil {
-			var p struct{ LM, Vendor int }
+			var p struct{ LM, Vendor, Metrics int }
 			if err := json.Unmarshal(b, &p); err != nil {
 				return fmt.Errorf("read %s: %w", ports, err)
 			}
-			s.LMPort, s.VendorPort = p.LM, p.Vendor
+			s.LMPort, s.VendorPort, s.MetricsPort = p.LM, p.Vendor, p.Metrics
 			return nil
 		}
 		select {

@@ -44,3 +44,31 @@ func TestStatusShowsSharedLicenseOnce(t *testing.T) {
 		t.Fatalf("dev1's entry after the first holder left: %+v, want bob's handle 2", first)
 	}
 }
+
+// Counts is Status without the licenses: the same totals and pools, nothing per holder.
+func TestCountsIsStatusWithoutLicenses(t *testing.T) {
+	f := New("XDT_PLT_CCS", []PoolSpec{permanent("new", 20190601, 10), permanent("old", 20181201, 10)}, Config{})
+	for i, d := range []string{"dev1", "dev2", "dev3"} {
+		if _, err := f.Checkout(req(d, 20181101), uint64(i+1), now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	full, counts := f.Status(now), f.Counts(now)
+	if counts.InUse != full.InUse || counts.Installed != full.Installed || len(counts.Pools) != len(full.Pools) {
+		t.Fatalf("counts %+v, status %+v", counts, full)
+	}
+	held := 0
+	for i := range full.Pools {
+		held += len(full.Pools[i].Licenses)
+		if counts.Pools[i].Licenses != nil {
+			t.Fatalf("pool %s: Counts listed licenses", counts.Pools[i].ID)
+		}
+		full.Pools[i].Licenses = nil
+		if full.Pools[i].ID != counts.Pools[i].ID || full.Pools[i].InUse != counts.Pools[i].InUse || full.Pools[i].Peak != counts.Pools[i].Peak {
+			t.Fatalf("pool %d: %+v, want %+v", i, counts.Pools[i], full.Pools[i])
+		}
+	}
+	if held != 3 {
+		t.Fatalf("Status listed %d licenses, want 3", held)
+	}
+}

@@ -343,7 +343,8 @@ func (d *Daemon) routeCheckout(m *actors.CheckoutRequest) {
 	r := d.engine.Routes().ByName(m.Req.Feature)
 	if r == nil {
 		e := d.engine.Unavailable(m.Req.Feature)
-		d.debug.Log(d.now(), actors.LogDenied, m.Req.Feature, m.Req.User, m.Req.ClientHost, e.Code.Text())
+		d.debug.Record(actors.Event{When: d.now(), Kind: actors.LogDenied, Feature: m.Req.Feature, User: m.Req.User,
+			Host: m.Req.ClientHost, Device: m.Req.Device, Product: m.Req.Product, Session: m.Session, Code: int32(e.Code), Detail: e.Code.Text()})
 		m.Sink.Reply(m.ReqID, &wire.Denial{Code: e.Code, Detail: e.Detail})
 		return
 	}

@@ -41,7 +41,8 @@ func (c *conn) hello(reqID uint32, h *wire.Hello) {
 	}
 	if err := c.authenticate(h); err != nil {
 		c.d.log.Warn("hello refused: not authenticated", zap.String("addr", addr), zap.String("client_id", h.ClientID))
-		c.d.debug.Log(c.d.now(), actors.LogDenied, startupFeature, h.Product, h.Host, err.Code.Text())
+		c.d.debug.Record(actors.Event{When: c.d.now(), Kind: actors.LogDenied, Feature: startupFeature, User: h.Product, Host: h.Host,
+			Code: int32(err.Code), Detail: err.Code.Text()})
 		c.deny(reqID, err)
 		return
 	}

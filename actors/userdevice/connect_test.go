@@ -2,6 +2,7 @@ package userdevice
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 )
 
@@ -89,5 +90,25 @@ func TestSetCountsBelowUse(t *testing.T) {
 	}
 	if _, err := f.Connect("d", "d", t0); !errors.Is(err, ErrLicensedNumberReached) {
 		t.Fatalf("new user above the lowered count: %v, want licensed number reached", err)
+	}
+}
+
+// Counts is Snapshot without the users and devices.
+func TestCountsIsSnapshotWithoutLicenses(t *testing.T) {
+	f := newUD(t, 2, 1)
+	for _, u := range []string{"a", "b", "c"} {
+		mustConnect(t, f, u, u+"-pc", t0)
+	}
+	optimize(f, t0)
+	full, counts := f.Snapshot(t0), f.Counts(t0)
+	if counts.Users != nil || counts.Devices != nil {
+		t.Fatalf("Counts listed licenses: %+v", counts)
+	}
+	if len(full.Users)+len(full.Devices) != 3 {
+		t.Fatalf("Snapshot lists %d licenses, want 3", len(full.Users)+len(full.Devices))
+	}
+	full.Users, full.Devices = nil, nil
+	if !reflect.DeepEqual(full, counts) {
+		t.Fatalf("Counts %+v, want %+v", counts, full)
 	}
 }

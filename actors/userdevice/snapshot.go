@@ -23,8 +23,10 @@ type Usage struct {
 	LastOptimization, NextOptimization time.Time
 }
 
-// Snapshot reports the feature's usage at now, users and devices sorted by name.
-func (f *Feature) Snapshot(now time.Time) Usage {
+// Counts is Snapshot without the users and devices: the counts lmstat's summary, the
+// Dashboard and the metrics read, without listing (and sorting) every license while the
+// feature's connections wait.
+func (f *Feature) Counts(now time.Time) Usage {
 	inUse, over := f.InUse()
 	u := Usage{
 		Feature: f.name, Model: f.model,
@@ -37,6 +39,12 @@ func (f *Feature) Snapshot(now time.Time) Usage {
 	if f.optimizedOnce {
 		u.LastOptimization = unixTime(f.lastOpt)
 	}
+	return u
+}
+
+// Snapshot reports the feature's usage at now, users and devices sorted by name.
+func (f *Feature) Snapshot(now time.Time) Usage {
+	u := f.Counts(now)
 	for _, l := range f.Licenses(now) {
 		if l.Kind == KindUser {
 			u.Users = append(u.Users, l)

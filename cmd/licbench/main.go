@@ -6,6 +6,7 @@
 //	licbench -scenario all --json > r.json  # every scenario at full size
 //	licbench -c 27000@localhost -scenario ccu-churn -concurrency 64 -duration 10s
 //	licbench -scenario ccu-churn --compare r.json
+//	licbench -scenario ccu-churn -scrape metrics   # with a /metrics scrape every 100 ms: the cost
 //
 // The scenarios live in package bench; this is its thin command line.
 package main
@@ -51,6 +52,9 @@ type config struct {
 	quiet        bool
 	tls          bool
 	list         bool
+	scrape       string
+	scrapeEvery  time.Duration
+	scrapeRounds int
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -73,6 +77,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.profile, "profile", "", "write a self-started licd's CPU, allocation and heap profiles of the headline phase into DIR")
 	fs.BoolVar(&cfg.quiet, "q", false, "no progress line")
 	fs.BoolVar(&cfg.tls, "tls", false, "products talk to a self-started licd over TLS (to measure its cost)")
+	fs.StringVar(&cfg.scrape, "scrape", "", "GET this URL every -scrape-interval during the measured phase, as a monitoring system would; \""+bench.ScrapeMetrics+"\": a self-started licd's own Prometheus /metrics")
+	fs.DurationVar(&cfg.scrapeEvery, "scrape-interval", bench.DefaultScrapeInterval, "time between two scrapes (-scrape)")
+	fs.IntVar(&cfg.scrapeRounds, "scrape-rounds", 5, "with -scrape: alternate this many rounds of windows without, then with scrapes in the measured phase and compare their throughput (0: scrape throughout)")
 
 	fs.IntVar(&over.Products, "products", 0, "product-server connections")
 	fs.IntVar(&over.Concurrency, "concurrency", 0, "operations in flight across all products")
@@ -150,6 +157,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			Baseline: cfg.baseline, BaselineTime: cfg.baselineTime, WorkDir: cfg.workDir, Keep: cfg.keep,
 			ProfileDir: cfg.profile, Progress: progress, Terminal: terminal, TLS: cfg.tls,
 			Command: "licbench " + strings.Join(args, " "),
+			Scrape:  cfg.scrape, ScrapeInterval: cfg.scrapeEvery, ScrapeRounds: cfg.scrapeRounds,
 		})
 		if err != nil {
 			fmt.Fprintf(stderr, "licbench: %s: %v\n", sc.Name, err)

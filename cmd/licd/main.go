@@ -79,6 +79,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var printCfg bool
 	fs.StringVar(&configPath, "config", os.Getenv("LICD_CONFIG"), "TOML configuration file whose keys are these flags' names (default $LICD_CONFIG); flags on the command line override it")
 	fs.BoolVar(&printCfg, "print-config", false, "print the configuration file of the present settings (every key, defaults commented out) and exit")
+	metricsListen := metricsFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -138,6 +139,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "licd:", err)
 		return 1
 	}
+	if err := metricsListen.start(d, log); err != nil {
+		fmt.Fprintln(stderr, "licd:", err)
+		d.Shutdown()
+		return 1
+	}
+	defer metricsListen.stop()
 	printLayout(stdout, lay, d)
 	// The utilities find this server's data directory (its admin token) from any directory
 	// of this host through the locator, as the manual types them: "lmreread -c @localhost".
@@ -162,11 +169,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, "press Ctrl-C to stop")
 	if portsFile != "" {
-		apiPort := 0
-		if api != nil {
-			apiPort = api.Port()
+		extra := map[string]int{}
+		for k, v := range metricsListen.ports() {
+			extra[k] = v
 		}
-		if err := writePorts(portsFile, d, apiPort); err != nil {
+		if api != nil {
+			extra["api"] = api.Port()
+		}
+		if err := writePorts(portsFile, d, extra); err != nil {
 			fmt.Fprintln(stderr, "licd:", err)
 			stop()
 			return 1
@@ -236,11 +246,11 @@ func newLogger(file, level string, stderr io.Writer) (*zap.Logger, error) {
 }
 
 // writePorts tells a waiting test or script that licd serves, and where: the file appears
-// only once both ports accept connections.
-func writePorts(path string, d *daemon.Daemon, apiPort int) error {
+// only once both ports (and the extra listeners, e.g. "metrics") accept connections.
+func writePorts(path string, d *daemon.Daemon, extra map[string]int) error {
 	ports := map[string]int{"lm": d.LMAddr().Port, "vendor": d.VendorAddr().Port, "pid": os.Getpid()}
-	if apiPort > 0 {
-		ports["api"] = apiPort
+	for k, v := range extra {
+		ports[k] = v
 	}
 	b, err := json.Marshal(ports)
 	if err != nil {
