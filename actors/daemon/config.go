@@ -72,6 +72,10 @@ type Config struct {
 	History HistoryConfig
 	// Alerts configures the alerts' webhook and evaluation interval.
 	Alerts AlertsConfig
+	// LogFile is the operational log's file, when it goes to one (for the support bundle).
+	LogFile string
+	// Telemetry configures the usage data uploads (actors/telemetry, telemetry.go).
+	Telemetry TelemetryConfig
 
 	// Settings are the defaults of the settings the admin API changes ("Server
 	// configuration"); values stored through the API take precedence over them.

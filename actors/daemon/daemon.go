@@ -68,6 +68,7 @@ type Daemon struct {
 	samplerStop    chan struct{}
 	samplerDone    chan struct{}
 	alerts         alertsRun
+	tele           telemetryRun // usage data programs and uploads (telemetry.go)
 
 	shutdownOnce sync.Once
 	done         chan struct{}
@@ -182,6 +183,10 @@ func Start(cfg Config) (_ *Daemon, err error) {
 		return nil, err
 	}
 	cleanups = append(cleanups, d.stopAlerts)
+	if err = d.startTelemetry(); err != nil {
+		return nil, err
+	}
+	cleanups = append(cleanups, d.stopTelemetry)
 	d.debug.Info(d.now(), fmt.Sprintf("licd %s started on %s: license manager port %d, vendor daemon port %d", Version, d.hostname, d.LMAddr().Port, d.VendorAddr().Port))
 	d.accepts.Add(2)
 	go d.acceptLoop(d.lm)
@@ -287,7 +292,8 @@ func (d *Daemon) Shutdown() {
 			_ = c.Close()
 		}
 		d.conns.Wait()
-		d.stopSampler() // it asks the actors for their status
+		d.stopSampler()   // it asks the actors for their status
+		d.stopTelemetry() // so does a run
 		d.stopAlerts()
 		d.engine.Stop()
 		if err := d.committer.Close(); err != nil {

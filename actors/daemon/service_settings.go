@@ -107,6 +107,17 @@ var settingDefs = []settingDef{
 			return st.Enabled, !st.Default, nil
 		},
 		put: func(d *Daemon, v any) error { _, err := d.setService(v.(bool)); return err }},
+	{name: "data_sharing_program", description: "the data collection program chosen (\"Share usage statistics\"): callhome, ceip or none; when never set, the options file's CEILOPTIN/CALLHOME/CEIP decides, else none",
+		parse: parseEnum("data-sharing program", "callhome", "ceip", "none"),
+		def: func(d *Daemon) (any, bool) {
+			c, src, err := d.dataSharingChoice()
+			if err != nil {
+				return "none", false
+			}
+			return string(c), src == "options file"
+		}},
+	{name: "privacy", description: "PrivacySetting: scramble user, device and host names in Call Home too (Telemetry always does)", parse: parseBool,
+		def: func(d *Daemon) (any, bool) { return true, false }},
 }
 
 var consoleLanguages = []string{"en", "de", "es", "fr", "ja", "ko", "pt-BR", "ru", "zh-CN", "zh-TW"}

@@ -70,6 +70,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	productFlags(fs, &cfg.Product)
 	historyFlags(fs, &cfg.History)
 	lifecycleFlags(fs, &cfg)
+	telemetryFlags(fs, &cfg.Telemetry)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -83,6 +84,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	defer func() { _ = log.Sync() }()
 	cfg.Logger = log
+	if logFile != "" {
+		cfg.LogFile, _ = filepath.Abs(logFile)
+	}
 
 	if pprofAddr != "" {
 		go func() {

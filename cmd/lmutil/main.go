@@ -46,6 +46,8 @@ func init() {
 		{name: "udadmin", usage: "udadmin [-f feature] [-user name] [-device name] [-a] [-delete | -events | -list [-times]]", run: runUdadmin},
 		{name: "lmusers", aliases: []string{"CtxManageUserAndGroup"}, usage: "lmusers -list | -useradd name -role admin|user | -setrole name -role admin|user | -userdel name", run: runLmusers},
 		{name: "lmservice", aliases: []string{"ctx_license_management_service"}, usage: "lmservice -enable | -disable | -query", run: runLmservice},
+		{name: "telemetry", usage: "telemetry [-status | -list | -show bundle | -upload] [--json]", run: runTelemetry},
+		{name: "supportbundle", usage: "supportbundle [-o file.zip]", run: runSupportbundle},
 	}
 }
 
