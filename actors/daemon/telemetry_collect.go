@@ -189,13 +189,25 @@ func (d *Daemon) collectInput(now, from time.Time, uploadType string) (*telemetr
 		default:
 			continue
 		}
-		feature, css, _ := strings.Cut(a.Subject, " ")
-		if strings.Contains(feature, ":") { // "file:line FEATURE"
-			feature, css = css, ""
-		}
+		feature, css := alertFeature(a.Subject)
 		in.Events = append(in.Events, telemetry.EventIn{Type: typ, Feature: feature, CSS: css, Message: a.Message, Time: a.FirstSeen, Until: a.Until})
 	}
 	return in, nil
+}
+
+// alertFeature reads the feature and CSS date of an alert's subject: "FEATURE (pool
+// FEATURE/CSS/hash)", "file:line FEATURE" or "FEATURE".
+func alertFeature(subject string) (feature, css string) {
+	first, rest, _ := strings.Cut(subject, " ")
+	if strings.Contains(first, ":") {
+		return rest, ""
+	}
+	if id, ok := strings.CutPrefix(rest, "(pool "); ok {
+		if parts := strings.Split(strings.TrimSuffix(id, ")"), "/"); len(parts) >= 2 {
+			css = parts[1]
+		}
+	}
+	return first, css
 }
 
 // systemFeature tells the built-in start-up and diagnostics licenses, which are no product's.

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -438,6 +440,44 @@ func TestSchemaDocument(t *testing.T) {
 		row := "| `" + f.Path + "` | " + strings.Join(marks, " | ") + " |"
 		if !bytes.Contains(b, []byte(row)) {
 			t.Errorf("SCHEMA.md lacks the row %q", row)
+		}
+	}
+}
+
+// The example bundles of a demo server (testdata/README.md) are whole, match the schemas and
+// name no user, device or host in clear.
+func TestExampleBundles(t *testing.T) {
+	paths, _ := filepath.Glob("testdata/upload_*.zip")
+	if len(paths) != 2 {
+		t.Fatalf("want the two example bundles, found %v", paths)
+	}
+	report, manifest := CompileSchemaForTest(t, "schema.json"), CompileSchemaForTest(t, "manifest.schema.json")
+	raw := regexp.MustCompile(`lb[0-9a-f]{6}-|demo-host`)
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, files, err := ReadBundle(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		mb, _ := json.Marshal(m)
+		mdoc, _ := jsonschema.UnmarshalJSON(bytes.NewReader(mb))
+		if err := manifest.Validate(mdoc); err != nil {
+			t.Errorf("%s manifest: %v", p, err)
+		}
+		for name, data := range files {
+			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := report.Validate(doc); err != nil {
+				t.Errorf("%s/%s: %v", p, name, err)
+			}
+			if loc := raw.Find(data); loc != nil {
+				t.Errorf("%s/%s names %q in clear", p, name, loc)
+			}
 		}
 	}
 }
