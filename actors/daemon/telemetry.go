@@ -143,7 +143,11 @@ func (d *Daemon) startTelemetry() error {
 	if !ok || !haveSecret {
 		b := storage.NewBatch()
 		if !ok {
-			t.install = telemetryInstall{GUID: newGUID(), Installed: d.now().UTC()}
+			id, err := d.installID() // the server's one install id, as the API shows it
+			if err != nil {
+				return fmt.Errorf("telemetry: %w", err)
+			}
+			t.install = telemetryInstall{GUID: guidOf(id), Installed: d.now().UTC()}
 			putJSONSetting(b, telemetryInstallKey, t.install)
 		}
 		if !haveSecret {
@@ -714,12 +718,13 @@ func writeFileAtomic(path string, data []byte) error {
 	return nil
 }
 
-func newGUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+// guidOf writes the install id (32 hex digits) as a GUID, the manual's form of it
+// ("a5ae17c9-8a4a-4318-938f-a8c6da2aa2ef"); another form is kept as it is.
+func guidOf(id string) string {
+	if len(id) != 32 {
+		return id
+	}
+	return id[:8] + "-" + id[8:12] + "-" + id[12:16] + "-" + id[16:20] + "-" + id[20:]
 }
 
 // telemetryOp serves the telemetry admin requests of lmutil (the same calls the API makes).
