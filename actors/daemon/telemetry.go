@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
@@ -86,7 +87,10 @@ type telemetryRun struct {
 	mu      sync.Mutex // serialises runs: the schedule's and "Upload now"
 	install telemetryInstall
 	deid    *telemetry.Deidentifier
+	schedMu sync.Mutex // guards sched (not held during a run: the status never waits on an upload)
 	sched   *telemetry.Schedule
+	ctx     context.Context // cancelled at shutdown: an upload in progress stops
+	cancel  context.CancelFunc
 	client  *http.Client
 	proxy   string // the proxy the client was made with
 	stop    chan struct{}
@@ -168,6 +172,7 @@ func (d *Daemon) startTelemetry() error {
 	t.sched = telemetry.NewSchedule(telemetry.ScheduleConfig{First: cfg.First, Interval: cfg.Interval, MinManual: cfg.MinManual,
 		Rand: mrand.Float64}, d.now())
 	t.stop, t.done = make(chan struct{}), make(chan struct{})
+	t.ctx, t.cancel = context.WithCancel(context.Background())
 	t.started = true
 	go d.telemetryLoop()
 	return nil
@@ -184,8 +189,21 @@ func (d *Daemon) stopTelemetry() {
 	case <-t.stop:
 	default:
 		close(t.stop)
+		t.cancel()
 	}
 	<-t.done
+}
+
+func (t *telemetryRun) next() time.Time {
+	t.schedMu.Lock()
+	defer t.schedMu.Unlock()
+	return t.sched.Next()
+}
+
+func (t *telemetryRun) recordRun(now time.Time, ok bool) {
+	t.schedMu.Lock()
+	defer t.schedMu.Unlock()
+	t.sched.Done(now, ok)
 }
 
 func (d *Daemon) telemetryLoop() {
@@ -193,9 +211,7 @@ func (d *Daemon) telemetryLoop() {
 	defer close(t.done)
 	for {
 		d.checkCompliance()
-		t.mu.Lock()
-		wait := t.sched.Next().Sub(d.now())
-		t.mu.Unlock()
+		wait := t.next().Sub(d.now())
 		if wait > time.Hour {
 			wait = time.Hour // the 90-day rule is looked at hourly
 		}
@@ -206,10 +222,7 @@ func (d *Daemon) telemetryLoop() {
 			return
 		case <-timer.C:
 		}
-		t.mu.Lock()
-		due := !d.now().Before(t.sched.Next())
-		t.mu.Unlock()
-		if !due {
+		if d.now().Before(t.next()) {
 			continue
 		}
 		rep, err := d.runTelemetry(false)
@@ -311,9 +324,9 @@ func (d *Daemon) UploadNow() (*RunReport, error) {
 		return nil, wire.Errorf(wire.CodeDisabled, "upload now: "+d.whyNotSent(plan))
 	}
 	t := &d.tele
-	t.mu.Lock()
+	t.schedMu.Lock()
 	err = t.sched.UploadNow(d.now())
-	t.mu.Unlock()
+	t.schedMu.Unlock()
 	if err != nil {
 		return nil, wire.Errorf(wire.CodeBadRequest, "upload now: "+err.Error())
 	}
@@ -329,12 +342,12 @@ func (d *Daemon) runTelemetry(manual bool) (*RunReport, error) {
 	now := d.now()
 	plan, _, err := d.TelemetryPlan()
 	if err != nil {
-		t.sched.Done(now, false)
+		t.recordRun(now, false)
 		return nil, err
 	}
 	var st telemetryState
 	if _, err := getJSONSetting(d.store, telemetryStateKey, &st); err != nil {
-		t.sched.Done(now, false)
+		t.recordRun(now, false)
 		return nil, err
 	}
 	rep := &RunReport{}
@@ -343,7 +356,7 @@ func (d *Daemon) runTelemetry(manual bool) (*RunReport, error) {
 	if err != nil {
 		res := telemetry.Result{Time: now.UTC(), Code: telemetry.CodeBundle, Message: err.Error(), UploadType: uploadType(manual)}
 		d.recordResult(&st, res, plan)
-		t.sched.Done(now, false)
+		t.recordRun(now, false)
 		rep.Result = &res
 		return rep, err
 	}
@@ -356,7 +369,7 @@ func (d *Daemon) runTelemetry(manual bool) (*RunReport, error) {
 		st.OnSince = time.Time{}
 		rep.Why = d.whyNotSent(plan)
 		d.ClearFailure(alerts.KindUploadFailed, "telemetry-upload")
-		t.sched.Done(now, true)
+		t.recordRun(now, true)
 		if err := d.putState(st); err != nil {
 			return rep, err
 		}
@@ -365,7 +378,7 @@ func (d *Daemon) runTelemetry(manual bool) (*RunReport, error) {
 	res := d.upload(written, manual)
 	rep.Sent, rep.Result = res.OK, &res
 	d.recordResult(&st, res, plan)
-	t.sched.Done(now, res.OK)
+	t.recordRun(now, res.OK)
 	return rep, nil
 }
 
@@ -460,7 +473,7 @@ func (d *Daemon) upload(written []string, manual bool) telemetry.Result {
 			res.Code, res.Message = telemetry.CodeBundle, fmt.Sprintf("read %s: %v", name, err)
 			return res
 		}
-		req, err := http.NewRequest(http.MethodPost, d.cfg.Telemetry.URL, bytes.NewReader(body))
+		req, err := http.NewRequestWithContext(d.tele.ctx, http.MethodPost, d.cfg.Telemetry.URL, bytes.NewReader(body))
 		if err != nil {
 			res.Code, res.Message = telemetry.CodeNetworkOpen, err.Error()
 			return res
@@ -586,6 +599,7 @@ func (d *Daemon) TelemetryStatus() (*TelemetryStatus, error) {
 	st.LastRun, st.LastSuccess = ts.LastRun, ts.LastSuccess
 	st.Overdue, st.DaysSinceSuccess = telemetry.ComplianceOverdue(d.now(), ts.LastSuccess, ts.OnSince)
 	st.Overdue = st.Overdue && plan.Sends()
+	d.checkComplianceWith(ts, plan) // the alert follows what the status shows
 	var res telemetry.Result
 	if ok, err := getJSONSetting(d.store, telemetryResultKey, &res); err != nil {
 		return nil, err
@@ -593,9 +607,7 @@ func (d *Daemon) TelemetryStatus() (*TelemetryStatus, error) {
 		st.LastResult = &res
 	}
 	if d.tele.started {
-		d.tele.mu.Lock()
-		st.NextRun = d.tele.sched.Next()
-		d.tele.mu.Unlock()
+		st.NextRun = d.tele.next()
 	}
 	st.Bundles, err = d.Bundles()
 	return st, err
