@@ -18,6 +18,22 @@ type Status struct {
 	// Alerts are the server's alerts (package actors/alerts) in the full status only, most
 	// severe first; lmstat prints them as a short note after the features.
 	Alerts []Alert `json:"alerts,omitempty"`
+	// Uploads is the usage data programs' state and the last upload (full status only;
+	// actors/telemetry/SCHEMA.md); lmstat -s prints it.
+	Uploads *UploadStatus `json:"uploads,omitempty"`
+}
+
+// UploadStatus is what lmstat -s shows of the usage data uploads ("Upload information").
+type UploadStatus struct {
+	Choice     string    `json:"choice"`   // callhome, ceip or none
+	Programs   []string  `json:"programs"` // the programs that run
+	Automatic  bool      `json:"automatic"`
+	Sends      bool      `json:"sends"`
+	Why        string    `json:"why"`
+	LastResult string    `json:"lastResult,omitempty"` // one line: when, success or the error
+	LastOK     bool      `json:"lastOk,omitempty"`
+	LastUpload time.Time `json:"lastSuccess,omitzero"`
+	Overdue    bool      `json:"overdue,omitempty"` // more than 90 days since the last success
 }
 
 // Alert is one condition an administrator should act on ("Important notifications of license

@@ -75,6 +75,10 @@ type Config struct {
 	// Fulfilment is the vendor's fulfilment service: install by license access code and the
 	// renewal check (fulfilment.go).
 	Fulfilment FulfilmentConfig
+	// LogFile is the operational log's file, when it goes to one (for the support bundle).
+	LogFile string
+	// Telemetry configures the usage data uploads (actors/telemetry, telemetry.go).
+	Telemetry TelemetryConfig
 
 	// Settings are the defaults of the settings the admin API changes ("Server
 	// configuration"); values stored through the API take precedence over them.

@@ -77,6 +77,7 @@ type Daemon struct {
 	renewalStop, renewalDone chan struct{}
 	fulfilCtx                context.Context // ends the fulfilment calls at shutdown
 	fulfilCancel             context.CancelFunc
+	tele                     telemetryRun // usage data programs and uploads (telemetry.go)
 
 	shutdownOnce sync.Once
 	done         chan struct{}
@@ -196,6 +197,10 @@ func Start(cfg Config) (_ *Daemon, err error) {
 		return nil, err
 	}
 	cleanups = append(cleanups, d.stopRenewals)
+	if err = d.startTelemetry(); err != nil {
+		return nil, err
+	}
+	cleanups = append(cleanups, d.stopTelemetry)
 	d.debug.Info(d.now(), fmt.Sprintf("licd %s started on %s: license manager port %d, vendor daemon port %d", Version, d.hostname, d.LMAddr().Port, d.VendorAddr().Port))
 	d.accepts.Add(2)
 	go d.acceptLoop(d.lm)
@@ -306,7 +311,8 @@ func (d *Daemon) Shutdown() {
 			_ = c.Close()
 		}
 		d.conns.Wait()
-		d.stopSampler() // it asks the actors for their status
+		d.stopSampler()   // it asks the actors for their status
+		d.stopTelemetry() // so does a run
 		d.stopRenewals()
 		d.stopAlerts()
 		d.engine.Stop()

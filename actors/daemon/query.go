@@ -100,6 +100,7 @@ func (d *Daemon) Status(feature string, detail bool) (*wire.Status, error) {
 		// -alerts-interval, or an alerts request's), so that lmstat can print them without
 		// the status paying for an evaluation.
 		st.Alerts = d.lastAlerts()
+		st.Uploads = d.uploadStatus()
 	}
 	return st, nil
 }

@@ -274,6 +274,10 @@ func (d *Daemon) adminOp(op string, args []byte) (any, error) {
 		return d.fulfilmentOp(op, args)
 	case "history.csv", "history.series", "history.retention":
 		return d.historyOp(op, args)
+	case "telemetry.status", "telemetry.bundles", "telemetry.read", "telemetry.upload":
+		return d.telemetryOp(op, args)
+	case "supportbundle", "supportbundle.chunk":
+		return d.supportBundleOp(op, args)
 	case "udadmin":
 		var req UDAdminRequest
 		if len(args) > 0 {

@@ -132,6 +132,17 @@ var settingDefs = []settingDef{
 			r, _ := time.ParseDuration(v.(string))
 			return d.SetHistoryRetention(r)
 		}},
+	{name: "data_sharing_program", description: "the data collection program chosen (\"Share usage statistics\"): callhome, ceip or none; when never set, the options file's CEILOPTIN/CALLHOME/CEIP decides, else none",
+		parse: parseEnum("data-sharing program", "callhome", "ceip", "none"),
+		def: func(d *Daemon) (any, bool) {
+			c, src, err := d.dataSharingChoice()
+			if err != nil {
+				return "none", false
+			}
+			return string(c), src == "options file"
+		}},
+	{name: "privacy", description: "PrivacySetting: scramble user, device and host names in Call Home too (Telemetry always does)", parse: parseBool,
+		def: func(d *Daemon) (any, bool) { return true, false }},
 }
 
 // parseRetention reads a retention as a Go duration ("8760h") within the allowed range.

@@ -80,6 +80,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&configPath, "config", os.Getenv("LICD_CONFIG"), "TOML configuration file whose keys are these flags' names (default $LICD_CONFIG); flags on the command line override it")
 	fs.BoolVar(&printCfg, "print-config", false, "print the configuration file of the present settings (every key, defaults commented out) and exit")
 	metricsListen := metricsFlags(fs)
+	telemetryFlags(fs, &cfg.Telemetry)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -111,6 +112,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	defer func() { _ = log.Sync() }()
 	cfg.Logger = log
+	if logFile != "" {
+		cfg.LogFile, _ = filepath.Abs(logFile)
+	}
 
 	if pprofAddr != "" {
 		go func() {

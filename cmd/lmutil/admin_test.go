@@ -318,7 +318,8 @@ func testLmusers(t *testing.T, s *testServer, run runner) {
 // restart ("Using the command line to enable or disable the License Management Service").
 func testLmservice(t *testing.T, s *testServer, run runner) {
 	q := run("", "lmservice", "-query")
-	if q.code != 0 || q.stdout != "License Management Service: enabled (electronic reporting of basic licensing data)\n  as installed: never switched\n" {
+	if q.code != 0 || !strings.HasPrefix(q.stdout, "License Management Service: enabled (electronic reporting of basic licensing data)\n  as installed: never switched\n") ||
+		!strings.Contains(q.stdout, "Data-sharing choice: none (from the default)") || !strings.Contains(q.stdout, "What leaves the machine: no data-sharing program is on") {
 		t.Errorf("first -query: exit %d\n%s%s", q.code, q.stdout, q.stderr)
 	}
 	if d := run("", "lmservice", "-disable"); d.code != 0 || !strings.Contains(d.stdout, "disabled: you agree to report licensing data manually") {
@@ -333,7 +334,7 @@ func testLmservice(t *testing.T, s *testServer, run runner) {
 		t.Fatal(err)
 	}
 	q = runIn(t, "", "ctx_license_management_service", "-query", "-c", s.c(), "-data", s.data)
-	if q.code != 0 || !strings.HasPrefix(q.stdout, "License Management Service: disabled (manual reporting)\n  switched on ") {
+	if q.code != 0 || !strings.HasPrefix(q.stdout, "License Management Service: disabled (manual reporting)\n  switched on ") || !strings.Contains(q.stdout, "Last successful upload: never") {
 		t.Errorf("-query after a restart: exit %d\n%s%s", q.code, q.stdout, q.stderr)
 	}
 	if r := run("", "lmservice", "-enable", "-disable"); r.code != exitUsage {

@@ -119,7 +119,23 @@ data, on or off ("Using the command line to enable or disable the License Manage
 Service"); kept in the server's settings. Local only.
   -enable    enable electronic reporting
   -disable   disable it (you agree to manual reporting)
-  -query     show the current configuration`,
+  -query     show the current configuration, the data collection programs that run and
+             the last upload`,
+	"telemetry": `The usage data programs and their bundles ("Citrix Licensing data collection programs",
+"Reporting options"; actors/telemetry/SCHEMA.md says what each holds). Local only.
+  -status        the data-sharing choice, the programs that run, what leaves the machine,
+                 the next run and the last upload's result (the default)
+  -list          the bundles written to DATA/usage, newest first
+  -show NAME     a bundle's manifest and reports, as they would be sent
+  -upload        write fresh bundles and upload them now (at most every five minutes)
+  --json         the answer as JSON`,
+	"supportbundle": `Makes a support bundle on the server and downloads it ("Support Bundle": configuration
+and effective settings, public certificates and keys, logs, the license directory and the
+options file, user/device and session state, historical usage, the last usage bundles and
+upload result, store statistics and a consistency check, versions). It never holds a
+private key, the admin token, a password hash, an API token, the de-identification secret
+or proxy credentials. Local only.
+  -o FILE   where to write it (default: its name on the server, in this directory)`,
 }
 
 // printHelp prints a utility's -help and returns 0.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -71,12 +70,6 @@ func (e *env) fulfilRequest(o *options, op string, args, out any) error {
 		o.set["-t"], o.vals["-t"] = true, strconv.Itoa(int(fulfilTimeout/time.Second))
 	}
 	return e.adminRequest(o, op, args, out)
-}
-
-func (e *env) printJSON(v any) int {
-	b, _ := json.MarshalIndent(v, "", "  ")
-	fmt.Fprintln(e.stdout, string(b))
-	return 0
 }
 
 // runLminstall is `lminstall -code CODE [-list | [-entitlement ID|FEATURE] [-qty N]]`,

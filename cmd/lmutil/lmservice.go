@@ -57,6 +57,11 @@ func runLmservice(e *env, args []string) int {
 		} else if !st.Changed.IsZero() {
 			fmt.Fprintf(e.stdout, "  switched on %s\n", st.Changed.Local().Format("2006-01-02 15:04"))
 		}
+		// What the switch means for the data collection programs, and the last upload.
+		var ts telemetryStatus
+		if err := e.adminRequest(o, "telemetry.status", nil, &ts); err == nil {
+			writeTelemetryStatus(e, &ts)
+		}
 	}
 	return 0
 }

@@ -23,6 +23,7 @@ type lmstatView struct {
 	features  bool   // Feature usage info
 	table     bool   // -i
 	sessions  bool   // -S: the product servers
+	uploads   bool   // -s: the usage data uploads too
 	feature   string // -f/-i feature
 	handle    uint64 // -h
 	hasHandle bool
@@ -70,7 +71,7 @@ func runLmstat(e *env, args []string) int {
 }
 
 func lmstatViewOf(o *options) (lmstatView, error) {
-	v := lmstatView{feature: o.val("-f")}
+	v := lmstatView{feature: o.val("-f"), uploads: o.has("-s")}
 	switch {
 	case o.has("-i"):
 		v.table, v.feature = true, o.val("-i")

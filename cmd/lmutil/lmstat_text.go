@@ -63,6 +63,9 @@ func (e *env) writeStatusText(results []statusResult, v lmstatView) int {
 		if v.servers {
 			writeVendor(w, r.status)
 		}
+		if v.uploads {
+			writeUploads(w, r.status)
+		}
 		if v.features {
 			found := writeFeatures(w, r.target, r.status, v)
 			if v.hasHandle && !found {
@@ -402,6 +405,32 @@ func writeSessions(w io.Writer, st *wire.Status) {
 			line += ", LOST: heartbeats stopped; its licenses are held for its reconcile"
 		}
 		fmt.Fprintln(w, line)
+	}
+	fmt.Fprintln(w)
+}
+
+// writeUploads is lmstat -s's note on the usage data uploads ("Upload information": the
+// last upload and its result; the 90-day compliance rule).
+func writeUploads(w io.Writer, st *wire.Status) {
+	u := st.Uploads
+	if u == nil {
+		return
+	}
+	programs := "none"
+	if len(u.Programs) > 0 {
+		programs = strings.Join(u.Programs, ", ")
+	}
+	fmt.Fprintf(w, "Usage data: programs %s (choice %s); %s\n", programs, u.Choice, u.Why)
+	last := "never"
+	if !u.LastUpload.IsZero() {
+		last = u.LastUpload.Local().Format("2006-01-02 15:04")
+	}
+	fmt.Fprintf(w, "  last successful upload: %s\n", last)
+	if u.LastResult != "" {
+		fmt.Fprintf(w, "  last upload result: %s\n", u.LastResult)
+	}
+	if u.Overdue {
+		fmt.Fprintln(w, "  WARNING: no successful upload for more than 90 days (compliance)")
 	}
 	fmt.Fprintln(w)
 }

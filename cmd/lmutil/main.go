@@ -49,6 +49,8 @@ func init() {
 		{name: "lminstall", usage: "lminstall -code CODE [-list | [-entitlement ID|FEATURE] [-qty N]] | -return ALLOCATION | -installed [--json]", run: runLminstall},
 		{name: "lmrenew", usage: "lmrenew -check | -list | -install [SN] [--json]", run: runLmrenew},
 		{name: "lmservice", aliases: []string{"ctx_license_management_service"}, usage: "lmservice -enable | -disable | -query", run: runLmservice},
+		{name: "telemetry", usage: "telemetry [-status | -list | -show bundle | -upload] [--json]", run: runTelemetry},
+		{name: "supportbundle", usage: "supportbundle [-o file.zip]", run: runSupportbundle},
 	}
 }
 
