@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -501,12 +502,12 @@ func (d *Daemon) supportBundleOp(op string, args []byte) (any, error) {
 	if err := json.Unmarshal(args, &a); err != nil {
 		return nil, wire.Errorf(wire.CodeBadRequest, "supportbundle.chunk arguments: "+err.Error())
 	}
-	if !strings.HasPrefix(a.Name, "supportbundle_") || !strings.HasSuffix(a.Name, ".zip") || strings.ContainsAny(a.Name, `/\`) || a.Offset < 0 {
-		return nil, wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("%q is not a support bundle name (supportbundle_...zip) or the offset is negative", a.Name))
+	if a.Offset < 0 {
+		return nil, wire.Errorf(wire.CodeBadRequest, "supportbundle.chunk: the offset is negative")
 	}
-	f, err := os.Open(filepath.Join(d.cfg.DataDir, SupportDir, a.Name))
+	f, err := d.OpenSupportBundle(a.Name)
 	if err != nil {
-		return nil, wire.Errorf(wire.CodeBadRequest, "support bundle "+a.Name+": "+err.Error())
+		return nil, err
 	}
 	defer f.Close()
 	buf := make([]byte, supportChunk)
@@ -515,4 +516,20 @@ func (d *Daemon) supportBundleOp(op string, args []byte) (any, error) {
 		return nil, fmt.Errorf("read the support bundle: %w", err)
 	}
 	return &SupportChunk{Data: buf[:n], EOF: err == io.EOF || n < supportChunk}, nil
+}
+
+// OpenSupportBundle opens a support bundle SupportBundleFile made, by its name (the API's
+// download, lmutil's chunks); any other name is refused, so no other file can be read.
+func (d *Daemon) OpenSupportBundle(name string) (*os.File, error) {
+	if !strings.HasPrefix(name, "supportbundle_") || !strings.HasSuffix(name, ".zip") || strings.ContainsAny(name, `/\`) || strings.Contains(name, "..") {
+		return nil, wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("%q is not a support bundle name (supportbundle_...zip)", name))
+	}
+	f, err := os.Open(filepath.Join(d.cfg.DataDir, SupportDir, name))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, adminErr(KindNotFound, "no support bundle %s: make one first (the last %d are kept)", name, supportKeep)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open the support bundle %s: %w", name, err)
+	}
+	return f, nil
 }

@@ -671,8 +671,11 @@ func (d *Daemon) ReadBundle(name string) (*BundleContents, error) {
 		return nil, err
 	}
 	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, adminErr(KindNotFound, "no bundle %s (lmutil telemetry -list and GET /api/v1/telemetry/bundles show the bundles)", name)
+	}
 	if err != nil {
-		return nil, wire.Errorf(wire.CodeBadRequest, fmt.Sprintf("bundle %s: %v (lmutil telemetry -list shows the bundles)", name, err))
+		return nil, fmt.Errorf("read the bundle %s: %w", name, err)
 	}
 	m, files, err := telemetry.ReadBundle(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
