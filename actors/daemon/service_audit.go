@@ -40,8 +40,14 @@ func (d *Daemon) Audit(e AuditEntry) {
 }
 
 // AuditLog returns the newest entries (at most limit) at or after since, newest first.
+// It keeps only the last limit entries while it reads, so a long log costs no more
+// memory than the page asked for.
 func (d *Daemon) AuditLog(since time.Time, limit int) ([]AuditEntry, error) {
-	var all []AuditEntry
+	if limit <= 0 {
+		return nil, nil
+	}
+	ring := make([]AuditEntry, 0, min(limit, 1024))
+	next := 0 // where the next entry goes once the ring is full
 	err := d.store.Events(auditFeature, func(ev *storage.Event) error {
 		if ev.Time < since.UnixNano() {
 			return nil
@@ -50,15 +56,20 @@ func (d *Daemon) AuditLog(since time.Time, limit int) ([]AuditEntry, error) {
 		if err := json.Unmarshal([]byte(ev.Text), &e); err != nil {
 			return fmt.Errorf("audit entry damaged: %w", err)
 		}
-		all = append(all, e)
+		if len(ring) < limit {
+			ring = append(ring, e)
+			return nil
+		}
+		ring[next] = e
+		next = (next + 1) % limit
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read the audit log: %w", err)
 	}
-	out := make([]AuditEntry, 0, min(limit, len(all)))
-	for i := len(all) - 1; i >= 0 && len(out) < limit; i-- {
-		out = append(out, all[i])
+	out := make([]AuditEntry, 0, len(ring))
+	for i := len(ring) - 1; i >= 0; i-- {
+		out = append(out, ring[(next+i)%len(ring)])
 	}
 	return out, nil
 }
