@@ -237,6 +237,7 @@ func writeFeature(w io.Writer, t target, st *wire.Status, fs *wire.FeatureStatus
 			fmt.Fprintf(w, "  overdraft: %d %s issued, %d in use\n", fs.Overdraft, plural(fs.Overdraft), fs.OverdraftInUse)
 			overdraftShown = true
 		}
+		writeBurst(w, &p)
 		fmt.Fprintln(w)
 		if !reservationsShown {
 			writeReservations(w, t, fs)
@@ -245,6 +246,25 @@ func writeFeature(w io.Writer, t target, st *wire.Status, fs *wire.FeatureStatus
 		writeCheckouts(w, t, st, fs, byPool[p.ID])
 	}
 	writeCheckouts(w, t, st, fs, loose)
+}
+
+// writeBurst says when a pool is in license burst mode ("License burst mode": 15 days of
+// unlimited connections once a Retail pool is full), so that lmstat shows why it counts more
+// in use than issued. FLEXlm has no such line; its shape ("  burst mode: ...") is one that
+// lmstat parsers skip, as they skip the overdraft line.
+func writeBurst(w io.Writer, p *wire.PoolStatus) {
+	if !p.BurstActive {
+		return
+	}
+	fmt.Fprintf(w, "  burst mode: started %s, connections unlimited until %s (%d %s left)\n",
+		checkoutTime(p.BurstStarted), checkoutTime(p.BurstUntil), p.BurstDaysLeft, pluralDays(p.BurstDaysLeft))
+}
+
+func pluralDays(n int) string {
+	if n == 1 {
+		return "day"
+	}
+	return "days"
 }
 
 // writeReservations is the options file's RESERVE lines whose licenses nobody they name
