@@ -3,7 +3,7 @@
 // missing from the catalogue shows as ⟦key⟧, which the browser tests look for. Dates and
 // numbers are written by Intl in the language's form.
 
-export const LANGS = ['en'];
+export const LANGS = ['en', 'zh-CN', 'fr', 'de', 'ja', 'es'];
 
 // Each language in its own name, as a language menu shows them (the same in every
 // catalogue, so they are not in the catalogues).
