@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/licd/licd/actors/daemon"
+	"github.com/licd/licd/http/console"
 )
 
 // api holds what the handlers share. Handlers only decode, authorise (done before them,
@@ -55,6 +56,14 @@ func (a *api) router() chi.Router {
 	})
 	for _, rt := range routes {
 		r.Method(rt.Method, rt.Pattern, a.wrap(rt))
+	}
+	// The Licensing Manager console ("Citrix Licensing Manager": https://host:8083/), a
+	// client of the routes above: its page at / and its assets under /console/, public
+	// like any login page (the data it shows comes from the API, with the API's checks).
+	ch := console.Handler()
+	for _, m := range []string{nethttp.MethodGet, nethttp.MethodHead} {
+		r.Method(m, "/", ch)
+		r.Method(m, console.Prefix+"*", ch)
 	}
 	// Package http/metrics mounts the Prometheus /metrics endpoint here (Server.Mount).
 	return r

@@ -214,6 +214,22 @@ func (a *api) uploadLicenseFile(w nethttp.ResponseWriter, r *nethttp.Request, _ 
 	writeJSON(w, status, res)
 }
 
+// previewLicenseFile tells what an upload would do, line by line, and installs nothing:
+// the console shows it before "Import" ("Install licenses").
+func (a *api) previewLicenseFile(w nethttp.ResponseWriter, r *nethttp.Request, _ *caller) {
+	up, err := decodeUpload(r.Header.Get("Content-Type"), r.Body)
+	if err != nil {
+		uploadProblem(w, err)
+		return
+	}
+	p, err := a.d.PreviewLicenseFile(up.Name, up.Content)
+	if err != nil {
+		writeError(a.log, w, r, err)
+		return
+	}
+	writeJSON(w, nethttp.StatusOK, p)
+}
+
 // summarise says in one line what an upload changed, for the audit log.
 func summarise(res *daemon.UploadResult) string {
 	counts := map[string]int{}

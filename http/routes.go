@@ -75,6 +75,7 @@ var routes = []Route{
 	// License files ("Install licenses", "Delete license files") and the options file.
 	{Method: "GET", Pattern: "/api/v1/license-files", Role: User, Summary: "The license files with the verdict of every line", handle: (*api).licenseFiles},
 	{Method: "POST", Pattern: "/api/v1/license-files", Role: Admin, Action: "license-file.upload", Summary: "Upload a license file (multipart field \"file\"; \"replace\"=true to replace one of the same name)", handle: (*api).uploadLicenseFile},
+	{Method: "POST", Pattern: "/api/v1/license-files/preview", Role: Admin, Summary: "Check a license file (multipart, as the upload) and tell what installing it would do, without installing it", handle: (*api).previewLicenseFile},
 	{Method: "DELETE", Pattern: "/api/v1/license-files/{name}", Example: "/api/v1/license-files/no-such-file.lic", Role: Admin, Action: "license-file.delete", Summary: "Delete a license file without stopping the server", handle: (*api).deleteLicenseFile},
 	{Method: "GET", Pattern: "/api/v1/options-file", Role: User, Summary: "The options file and what the server makes of it", handle: (*api).optionsFile},
 	{Method: "POST", Pattern: "/api/v1/options-file/validate", Role: Admin, Summary: "Check an options file (text/plain) without applying it", handle: (*api).validateOptions},

@@ -145,11 +145,8 @@ func checkFileName(name string) error {
 // trusted keys and installs it only when at least one of its lines loads; a file of the
 // same name is replaced only when replace is set. Nothing is written when it is refused.
 func (d *Daemon) InstallLicenseFile(name string, content []byte, replace bool) (*UploadResult, error) {
-	if err := checkFileName(name); err != nil {
+	if err := checkUpload(name, content); err != nil {
 		return nil, err
-	}
-	if len(content) > license.MaxFileBytes {
-		return nil, adminErr(KindInvalid, "license file %q has %d bytes, more than the %d a license file may have", name, len(content), license.MaxFileBytes)
 	}
 	filesMu.Lock()
 	defer filesMu.Unlock()
@@ -163,13 +160,7 @@ func (d *Daemon) InstallLicenseFile(name string, content []byte, replace bool) (
 	if err != nil {
 		return nil, err
 	}
-	loads := false
-	for _, v := range verdicts {
-		if v.Verdict == "active" || v.Verdict == "pending" {
-			loads = true
-		}
-	}
-	if !loads {
+	if !installable(verdicts) {
 		return nil, &AdminError{Kind: KindInvalid, Details: verdicts,
 			Msg: fmt.Sprintf("license file %q was not installed: none of its lines can be used (see the verdict of each line); fix or download the file again", name)}
 	}
@@ -183,6 +174,56 @@ func (d *Daemon) InstallLicenseFile(name string, content []byte, replace bool) (
 	res := &UploadResult{File: name, Replaced: exists, Reread: rep}
 	res.Lines, _ = verdictsOf(d.engine.Inventory(), name)
 	return res, nil
+}
+
+// checkUpload checks an uploaded file's name and size.
+func checkUpload(name string, content []byte) error {
+	if err := checkFileName(name); err != nil {
+		return err
+	}
+	if len(content) > license.MaxFileBytes {
+		return adminErr(KindInvalid, "license file %q has %d bytes, more than the %d a license file may have", name, len(content), license.MaxFileBytes)
+	}
+	return nil
+}
+
+// UploadPreview is what installing a license file would do ("Install licenses": the
+// console shows it before Import).
+type UploadPreview struct {
+	File string `json:"file"`
+	// Exists says a file of that name is installed: the upload must then ask to replace it.
+	Exists bool `json:"exists"`
+	// Installable says at least one line would load (active or pending): the upload would
+	// be accepted.
+	Installable bool          `json:"installable"`
+	Lines       []LineVerdict `json:"lines"`
+}
+
+// PreviewLicenseFile checks a license file as InstallLicenseFile does and tells the verdict
+// of each of its lines, without installing anything.
+func (d *Daemon) PreviewLicenseFile(name string, content []byte) (*UploadPreview, error) {
+	if err := checkUpload(name, content); err != nil {
+		return nil, err
+	}
+	filesMu.Lock()
+	defer filesMu.Unlock()
+	_, statErr := os.Lstat(filepath.Join(d.cfg.licenseDir(), name))
+	verdicts, err := d.dryRun(name, content)
+	if err != nil {
+		return nil, err
+	}
+	return &UploadPreview{File: name, Exists: statErr == nil, Installable: installable(verdicts), Lines: verdicts}, nil
+}
+
+// installable tells whether a file with these verdicts would be installed: at least one of
+// its lines loads, now or at its start date.
+func installable(verdicts []LineVerdict) bool {
+	for _, v := range verdicts {
+		if v.Verdict == "active" || v.Verdict == "pending" {
+			return true
+		}
+	}
+	return false
 }
 
 // dryRun loads the license directory as it would be with content installed as name, in a

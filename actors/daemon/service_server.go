@@ -23,6 +23,9 @@ type ServerInfo struct {
 	UptimeSec  int64          `json:"uptime_seconds"`
 	InstallID  string         `json:"install_id"`
 	DataDir    DataDirHealth  `json:"data_dir"`
+	// Versions are those of licd and its parts ("Product information": "About this
+	// release"): the Go runtime, the protocol and schema versions, the modules built in.
+	Versions map[string]any `json:"versions"`
 }
 
 // NetInterface is one network interface with its Ethernet (MAC) and IPv4 addresses (the
@@ -59,6 +62,7 @@ func (d *Daemon) Info() (*ServerInfo, error) {
 		info.Ports["web_services"] = int(p)
 	}
 	info.DataDir = d.dataDirHealth()
+	info.Versions = d.versions()
 	return info, nil
 }
 

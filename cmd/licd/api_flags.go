@@ -52,6 +52,7 @@ func startAPI(d *daemon.Daemon, cfg daemon.Config, o apiOptions, hostname string
 }
 
 func printAPI(w io.Writer, srv *licdhttp.Server, fa *daemon.FirstAdmin) {
+	fmt.Fprintf(w, "  console               %s/   (the Licensing Manager: open it in a browser)\n", srv.URL())
 	fmt.Fprintf(w, "  web services (API)    %s/api/v1   (OpenAPI: %s/api/v1/openapi.json)\n", srv.URL(), srv.URL())
 	if cert := srv.CertFile(); cert != "" {
 		made := ""

@@ -52,7 +52,7 @@ func TestFirstRunCreatesDataDirAndServes(t *testing.T) {
 	for _, want := range []string{
 		"created", "citrix_startup.lic", "demo.lic", "vendor.key", "admin.token",
 		"CITRIX ", "CTXLSDIAG", "10000 installed", "XDT_PLT_CCS", "XDT_PLT_UD", "stopped",
-		"web services (API)    https://127.0.0.1:", "/api/v1/openapi.json", "tls/api.crt (self-signed, made now)",
+		"console               https://127.0.0.1:", "web services (API)    https://127.0.0.1:", "/api/v1/openapi.json", "tls/api.crt (self-signed, made now)",
 		`first login           account "admin", one-time password `, "initial-admin-password",
 	} {
 		if !strings.Contains(first, want) {

@@ -1,0 +1,125 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/licd/licd/license"
+	"github.com/licd/licd/wire"
+)
+
+const newPassword = "console password 1"
+
+// adminServer starts licd with two products' licenses: XDT_PLT_CCS (10, permanent) and
+// XDT_ENT_UD (5, expiring in 20 days: the bell's red alert).
+func adminServer(t *testing.T) *server {
+	return startServer(t, map[string]func(func(...license.LineSpec) string) string{
+		"products.lic": func(issue func(...license.LineSpec) string) string {
+			return issue(license.LineSpec{Feature: "XDT_PLT_CCS", Count: 10},
+				license.LineSpec{Feature: "XDT_ENT_UD", Count: 5, Expiry: time.Now().AddDate(0, 0, 20)})
+		},
+	}, "-history-interval", "1s")
+}
+
+// logIn opens the console, logs in with the first start's one-time password and changes
+// it, as a new administrator does ("Administrator and User roles"), and closes the "what's
+// new" modal of the first visit.
+func logIn(t *testing.T, b *browserSession) {
+	b.do("open the console", chromedp.Navigate(b.s.base+"/"), chromedp.WaitVisible(chromedp.ID("login-name")))
+	b.shot("login")
+	b.do("log in with the one-time password",
+		chromedp.SendKeys(chromedp.ID("login-name"), "admin"),
+		chromedp.SendKeys(chromedp.ID("login-password"), b.s.initialPassword()),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("pw-new")))
+	b.shot("password-change")
+	b.do("change the one-time password",
+		chromedp.SendKeys(chromedp.ID("pw-new"), newPassword),
+		chromedp.SendKeys(chromedp.ID("pw-again"), newPassword),
+		chromedp.Click(chromedp.ID("pw-submit")),
+		chromedp.WaitVisible(chromedp.ID("whatsnew-close")))
+	b.shot("whats-new")
+	b.do("close what's new", chromedp.Click(chromedp.ID("whatsnew-close")), chromedp.WaitVisible(chromedp.ID("usage")))
+}
+
+// TestConsoleLoginAndDashboard: the first log-in with the one-time password and its change;
+// the title bar (version, host drop-down, "Hello, admin"); the Dashboard counts what a real
+// product holds, a row opens to its pools; the bell shows the red expiry alert linking to
+// Update Licenses; "what's new" comes once per version; log off.
+func TestConsoleLoginAndDashboard(t *testing.T) {
+	s := adminServer(t)
+	// A product server holds 3 licenses of XDT_PLT_CCS through the wire protocol.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := wire.Dial(ctx, []string{s.srv.Addr()}, wire.ClientOptions{ClientID: "console-ddc", Product: "XDT", Host: "ddc-1.example.com",
+		Edition: "PLT", Model: "CCS", VersionDate: 20240101, RequestTimeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, u := range []string{"alice", "bob", "carol"} {
+		if _, err := c.Checkout(ctx, wire.Checkout{Feature: "XDT_PLT_CCS", User: u, Device: u + "-pc", ClientHost: u + "-pc"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	b := newBrowser(t, s, 1280, 800)
+	logIn(t, b)
+	b.waitText(`tr[data-feature="XDT_PLT_CCS"] .inuse`, "3/10")
+	if got := b.text(`tr[data-feature="XDT_PLT_CCS"] .avail`); got != "7 (70%)" {
+		t.Errorf("available: %q, want 7 (70%%)", got)
+	}
+	if got := b.text("#hello"); got != "Hello, admin" {
+		t.Errorf("title bar: %q", got)
+	}
+	if got := b.text("#server-version"); got == "" {
+		t.Error("the title bar shows no server version")
+	}
+	b.shot("dashboard")
+	b.do("expand XDT_PLT_CCS", chromedp.Click(chromedp.CSS(`tr[data-feature="XDT_PLT_CCS"] button.expand`)),
+		chromedp.WaitVisible(chromedp.ID("pools-XDT_PLT_CCS")))
+	row := b.text(`#pools-XDT_PLT_CCS tbody tr`)
+	for _, want := range []string{"2099.1231", "10", "3", "7", "Permanent"} {
+		if !contains(row, want) {
+			t.Errorf("pool row %q lacks %q", row, want)
+		}
+	}
+	b.shot("dashboard-expanded")
+	b.do("open the host drop-down", chromedp.Click(chromedp.CSS("#host-menu summary")), chromedp.WaitVisible(chromedp.CSS(".hostinfo")))
+	if got := b.text(".hostinfo"); !contains(got, "IPv4") || !contains(got, "127.0.0.1") {
+		t.Errorf("host drop-down: %q", got)
+	}
+	b.shot("host-menu")
+	b.do("close the host drop-down", chromedp.Click(chromedp.CSS("#host-menu summary")))
+
+	// The bell: XDT_ENT_UD expires in 20 days, a red alert that links to Update Licenses.
+	b.wait("the bell's count", `document.getElementById('bell-count') && !document.getElementById('bell-count').hidden`)
+	b.do("open the bell", chromedp.Click(chromedp.ID("bell")), chromedp.WaitVisible(chromedp.ID("alerts-panel")))
+	b.wait("the red expiry alert", `document.querySelector('#alerts-panel li.alert.red[data-kind="license-expiring"] a[href="#/update"]')`)
+	b.shot("notifications")
+	b.do("follow the alert", chromedp.Click(chromedp.CSS(`#alerts-panel li.alert.red[data-kind="license-expiring"] a`)), chromedp.WaitVisible(chromedp.ID("renewals-check")))
+
+	// "What's new" does not come again for this version.
+	b.do("reload", chromedp.Navigate(s.base+"/#/dashboard"), chromedp.WaitVisible(chromedp.ID("usage")))
+	if eval[bool](b, `document.getElementById('whatsnew').open`) {
+		t.Error("what's new shown twice for the same version")
+	}
+	b.do("log off", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-name")))
+	b.shot("logged-off")
+}
+
+func contains(s, sub string) bool {
+	return len(sub) == 0 || (len(s) >= len(sub) && indexOf(s, sub) >= 0)
+}
+
+func indexOf(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,216 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/licd/licd/license"
+)
+
+// setSelect chooses a value of a <select> as a person does (the change event fires).
+func (b *browserSession) setSelect(id, value string) {
+	b.t.Helper()
+	eval[bool](b, fmt.Sprintf(`(() => { const s = document.getElementById(%q); s.value = %q; s.dispatchEvent(new Event('change')); return s.value === %q; })()`, id, value, value))
+}
+
+func (b *browserSession) goTo(page, waitID string) {
+	b.t.Helper()
+	b.do("go to "+page, chromedp.Navigate(b.s.base+"/#/"+page), chromedp.WaitVisible(chromedp.ID(waitID)))
+}
+
+// TestConsolePages: Install Licenses (a good file previewed, imported and its pool on the
+// Dashboard; a bad one refused with the line-numbered reason; the license access code path
+// says it is not configured), Historical Use (the chart, the CSV export equal to the API's,
+// the retention changed), Settings (burst mode off, a double-byte account added, a token),
+// Update Licenses and Product Information, the six languages, a narrow screen, and the
+// User-role account refused with the double-byte name shown.
+func TestConsolePages(t *testing.T) {
+	s := adminServer(t)
+	b := newBrowser(t, s, 1280, 800)
+	logIn(t, b)
+	api := s.login("admin", newPassword)
+	dir := t.TempDir()
+
+	// Install Licenses: use a downloaded license file.
+	good := filepath.Join(dir, "advanced.lic")
+	if err := os.WriteFile(good, []byte(s.issue(license.LineSpec{Feature: "XDT_ADV_CCU", Count: 4})), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.goTo("install", "access-code")
+	b.do("license access code", chromedp.SendKeys(chromedp.ID("access-code"), "ABCD-1234"), chromedp.Click(chromedp.ID("code-display")),
+		chromedp.WaitVisible(chromedp.ID("code-not-configured")))
+	b.shot("install-access-code")
+	b.do("choose the file", chromedp.Click(chromedp.ID("method-file")), chromedp.SetUploadFiles(chromedp.ID("license-file"), []string{good}),
+		chromedp.Click(chromedp.ID("file-check")), chromedp.WaitVisible(chromedp.CSS(`#preview-lines tr[data-verdict="added"]`)))
+	b.shot("install-preview")
+	b.do("import it", chromedp.Click(chromedp.ID("file-import")), chromedp.WaitVisible(chromedp.ID("import-done")))
+	if got := b.text("#import-lines"); !strings.Contains(got, "XDT_ADV_CCU") || !strings.Contains(got, "Added") {
+		t.Errorf("after the import: %q", got)
+	}
+	b.shot("install-imported")
+
+	// A bad file: its line's count was changed after signing, so the signature fails.
+	text := s.issue(license.LineSpec{Feature: "XDT_STD_CCU", Count: 2})
+	bad := filepath.Join(dir, "tampered.lic")
+	lines := strings.Split(text, "\n")
+	lineNo := 0
+	for i, l := range lines {
+		if strings.HasPrefix(l, "INCREMENT XDT_STD_CCU") {
+			lines[i] = strings.Replace(l, " 2 ", " 200 ", 1)
+			lineNo = i + 1
+		}
+	}
+	if lineNo == 0 {
+		t.Fatalf("no INCREMENT line in %s", text)
+	}
+	if err := os.WriteFile(bad, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.do("import a tampered file", chromedp.SetUploadFiles(chromedp.ID("license-file"), []string{bad}), chromedp.Click(chromedp.ID("file-import")),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#import-lines tr[data-verdict="rejected"][data-line="%d"]`, lineNo))))
+	if got := b.text(fmt.Sprintf(`#import-lines tr[data-line="%d"]`, lineNo)); !strings.Contains(got, fmt.Sprintf("line %d", lineNo)) || !strings.Contains(got, "Rejected") {
+		t.Errorf("the rejected line: %q", got)
+	}
+	if b.text("#file-out .error") == "" {
+		t.Error("no error shown for the refused file")
+	}
+	b.shot("install-rejected")
+	b.goTo("dashboard", "usage")
+	b.waitText(`tr[data-feature="XDT_ADV_CCU"] .inuse`, "0/4")
+	if eval[bool](b, `!!document.querySelector('tr[data-feature="XDT_STD_CCU"]')`) {
+		t.Error("the refused file's feature is on the Dashboard")
+	}
+
+	// Historical Use: samples every second; the chart and the CSV export.
+	time.Sleep(2 * time.Second)
+	b.goTo("history", "hist-export")
+	b.do("show", chromedp.Click(chromedp.ID("hist-show")))
+	b.wait("the chart", `document.querySelector('#hist-chart svg polyline.inuse')`)
+	b.shot("history")
+	href := eval[string](b, `document.getElementById('hist-export').getAttribute('href')`)
+	b.do("export", chromedp.Click(chromedp.ID("hist-export")))
+	csvPath := filepath.Join(b.downloads, "licd-history.csv")
+	deadline := time.Now().Add(20 * time.Second)
+	var got []byte
+	for {
+		var err error
+		if got, err = os.ReadFile(csvPath); err == nil && len(got) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no CSV downloaded to %s", b.downloads)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	u, _ := url.Parse(href)
+	want := api.do("GET", u.Path+"?"+u.RawQuery, nil)
+	if string(got) != string(want) {
+		t.Errorf("the exported CSV differs from the API's:\n%s\n---\n%s", got, want)
+	}
+	if !strings.Contains(string(got), "XDT_PLT") {
+		t.Errorf("the CSV has no XDT_PLT row:\n%s", got)
+	}
+
+	// The retention: Change to 30 days.
+	b.do("change the retention", chromedp.Click(chromedp.ID("retention-change")), chromedp.WaitVisible(chromedp.ID("retention-save")))
+	b.setSelect(eval[string](b, `document.querySelector('#retention select').id`), "720h")
+	b.do("save the retention", chromedp.Click(chromedp.ID("retention-save")), chromedp.WaitVisible(chromedp.ID("retention-change")))
+	var ret struct{ Retention string }
+	api.json("GET", "/api/v1/history/retention", nil, &ret)
+	if ret.Retention != "720h0m0s" {
+		t.Errorf("retention after Change: %s", ret.Retention)
+	}
+	b.shot("history-retention")
+
+	// Settings > Server Configuration: burst mode off.
+	b.goTo("settings/server", "burst-mode")
+	b.do("burst mode off", chromedp.Click(chromedp.ID("burst-mode")))
+	settingIs := func(name string, want any) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var st struct {
+				Settings map[string]struct{ Value any }
+			}
+			api.json("GET", "/api/v1/settings", nil, &st)
+			if fmt.Sprint(st.Settings[name].Value) == fmt.Sprint(want) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("setting %s is %v, want %v", name, st.Settings[name].Value, want)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	settingIs("burst_mode", false)
+	b.shot("settings-server")
+	b.do("generate a support bundle", chromedp.Click(chromedp.ID("bundle-generate")), chromedp.WaitVisible(chromedp.ID("bundle-link")))
+
+	// Settings > Account: a double-byte account name round-trips (LIC-2032); a token.
+	const userName = "利用者"
+	b.goTo("settings/account", "add-name")
+	b.do("add a user", chromedp.SendKeys(chromedp.ID("add-name"), userName), chromedp.SendKeys(chromedp.ID("add-password"), "user password 1"),
+		chromedp.Click(chromedp.ID("add-submit")), chromedp.WaitVisible(chromedp.CSS(`tr[data-account="`+userName+`"]`)))
+	var accts struct{ Accounts []struct{ Name, Role string } }
+	api.json("GET", "/api/v1/accounts", nil, &accts)
+	found := false
+	for _, a := range accts.Accounts {
+		found = found || (a.Name == userName && a.Role == "user")
+	}
+	if !found {
+		t.Errorf("the API's accounts lack %s (user): %+v", userName, accts)
+	}
+	b.do("create a token", chromedp.SendKeys(chromedp.ID("token-name"), "monitoring"), chromedp.Click(chromedp.ID("token-create")),
+		chromedp.WaitVisible(chromedp.ID("token-secret")))
+	b.shot("settings-account")
+	b.goTo("settings/usage", "upload-now")
+	b.shot("settings-usage")
+	b.goTo("update", "renewals-check")
+	b.shot("update")
+	b.goTo("product", "product-versions")
+	if got := b.text("#product-versions"); !strings.Contains(got, "go1.") {
+		t.Errorf("product information: %q", got)
+	}
+	b.shot("product")
+
+	// The six languages ("Language"), set in Server Configuration for every user.
+	nav := map[string]string{"zh-CN": "仪表板", "fr": "Tableau de bord", "de": "Dashboard", "ja": "ダッシュボード", "es": "Panel", "en": "Dashboard"}
+	for _, lang := range []string{"zh-CN", "fr", "de", "ja", "es", "en"} {
+		b.goTo("settings/server", "console-language")
+		b.setSelect("console-language", lang)
+		b.wait("the language "+lang, fmt.Sprintf(`document.documentElement.lang === %q && document.querySelector('#tabs a[data-page="dashboard"]').textContent === %q`, lang, nav[lang]))
+		settingIs("console_language", lang)
+		b.goTo("dashboard", "usage")
+		b.wait("the dashboard", `document.querySelector('tr[data-feature="XDT_PLT_CCS"]')`)
+		b.shot("dashboard-" + lang)
+	}
+
+	// A narrow screen.
+	b.do("narrow screen", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 390, Height: 844, DeviceScaleFactor: 1, Mobile: true})
+		return err
+	}))
+	b.shot("dashboard-narrow")
+
+	// The User role cannot use the console, and is told so.
+	b.do("log off", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-name")))
+	b.do("log in as a User", chromedp.SendKeys(chromedp.ID("login-name"), userName), chromedp.SendKeys(chromedp.ID("login-password"), "user password 1"),
+		chromedp.Click(chromedp.ID("login-submit")), chromedp.WaitVisible(chromedp.ID("refused")))
+	if got := b.text("#refused"); !strings.Contains(got, userName) || !strings.Contains(got, "User role") {
+		t.Errorf("the refusal: %q", got)
+	}
+	if eval[bool](b, `!document.getElementById('titlebar').hidden`) {
+		t.Error("a User-role account sees the console's title bar")
+	}
+	b.shot("user-refused")
+	b.do("the User logs off", chromedp.Click(chromedp.ID("refused-logout")), chromedp.WaitVisible(chromedp.ID("login-name")))
+}
