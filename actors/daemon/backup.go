@@ -29,6 +29,7 @@ import (
 //	MyFiles/*.lic     the license files
 //	MyFiles/CITRIX.opt  the options file, under the name a plain licd reads
 //	keys/             the vendor key pair of the data directory
+//	trusted/          the other vendor public keys the server trusted (-trust)
 //	admin.token       the utilities' admin token
 //	settings.json     the settings as the API shows them (the store holds the settings)
 //	licd.toml         the configuration file licd was started with, when there was one
@@ -64,10 +65,13 @@ type BackupManifest struct {
 	ServerID string `json:"server_id"`
 	// Hostname is the host name the server served as: the license files are bound to it, and
 	// the server restored from the backup must serve as it too.
-	Hostname    string       `json:"hostname,omitempty"`
-	DataDir     string       `json:"data_dir"`
-	LicenseDir  string       `json:"license_dir"`
-	OptionsFile string       `json:"options_file"`
+	Hostname    string `json:"hostname,omitempty"`
+	DataDir     string `json:"data_dir"`
+	LicenseDir  string `json:"license_dir"`
+	OptionsFile string `json:"options_file"`
+	// TrustedKeys are the -trust vendor public keys the server was started with, where they
+	// were; the backup holds copies in trusted/.
+	TrustedKeys []string     `json:"trusted_keys,omitempty"`
 	Files       []BackupFile `json:"files"`
 }
 
@@ -86,6 +90,7 @@ type backupSource struct {
 	store                            *storage.Store
 	dataDir, licenseDir, optionsFile string
 	configFile, hostname, serverID   string
+	trustedKeys                      []string
 	settings                         any // written to settings.json when not nil
 	now                              func() time.Time
 	log                              *zap.Logger
@@ -110,14 +115,16 @@ func (d *Daemon) Backup(dir string) (*BackupInfo, error) {
 		return nil, fmt.Errorf("backup: read the settings: %w", err)
 	}
 	src := backupSource{store: d.store, dataDir: d.cfg.DataDir, licenseDir: d.cfg.licenseDir(), optionsFile: d.cfg.optionsFile(),
-		configFile: d.cfg.ConfigFile, hostname: d.hostname, serverID: id, settings: settings, now: d.now, log: d.log}
+		configFile: d.cfg.ConfigFile, trustedKeys: d.cfg.TrustedKeys, hostname: d.hostname, serverID: id, settings: settings, now: d.now, log: d.log}
 	return writeBackup(src, dir)
 }
 
 // OfflineBackup names a stopped server's data directory and where to back it up.
 type OfflineBackup struct {
 	DataDir, LicenseDir, OptionsFile, To string
-	Logger                               *zap.Logger
+	// Hostname is the host name the server serves as (its -hostname, else its machine's).
+	Hostname string
+	Logger   *zap.Logger
 }
 
 // BackupOffline backs up the data directory of a server that is not running (its store is
@@ -147,7 +154,7 @@ func BackupOffline(o OfflineBackup) (*BackupInfo, error) {
 		return nil, fmt.Errorf("backup: read the install id: %w", err)
 	}
 	src := backupSource{store: st, dataDir: o.DataDir, licenseDir: cfg.licenseDir(), optionsFile: cfg.optionsFile(),
-		serverID: string(id), now: time.Now, log: log}
+		hostname: o.Hostname, serverID: string(id), now: time.Now, log: log}
 	return writeBackup(src, o.To)
 }
 
@@ -183,6 +190,11 @@ func writeBackup(src backupSource, dir string) (_ *BackupInfo, err error) {
 	if err := copyIfExists(filepath.Join(src.dataDir, TokenFile), filepath.Join(dir, TokenFile)); err != nil {
 		return nil, err
 	}
+	for i, k := range src.trustedKeys {
+		if err := copyIfExists(k, filepath.Join(dir, trustedName(i, k))); err != nil {
+			return nil, fmt.Errorf("backup: %w", err)
+		}
+	}
 	if src.configFile != "" {
 		if err := copyIfExists(src.configFile, filepath.Join(dir, "licd.toml")); err != nil {
 			return nil, err
@@ -203,7 +215,7 @@ func writeBackup(src backupSource, dir string) (_ *BackupInfo, err error) {
 	}
 	m := &BackupManifest{Format: backupFormat, Version: Version, Schema: storage.SchemaVersion, Began: began,
 		Finished: src.now().UTC(), ServerID: src.serverID, Hostname: src.hostname, DataDir: src.dataDir,
-		LicenseDir: src.licenseDir, OptionsFile: src.optionsFile, Files: files}
+		LicenseDir: src.licenseDir, OptionsFile: src.optionsFile, TrustedKeys: src.trustedKeys, Files: files}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("backup: encode the manifest: %w", err)
@@ -222,6 +234,11 @@ func writeBackup(src backupSource, dir string) (_ *BackupInfo, err error) {
 	}
 	src.log.Info("backup made", zap.String("dir", dir), zap.Int("files", info.Files), zap.Int64("bytes", info.Bytes), zap.String("took", info.Took))
 	return info, nil
+}
+
+// trustedName is where the i-th -trust key is kept in a backup.
+func trustedName(i int, path string) string {
+	return filepath.Join("trusted", fmt.Sprintf("%d-%s", i+1, filepath.Base(path)))
 }
 
 // makeBackupDir creates dir 0700 (its missing parents too), or takes an existing empty one

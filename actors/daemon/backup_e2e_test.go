@@ -234,9 +234,14 @@ func TestBackupUnderLoadRestoresEveryAcknowledgedGrant(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("licd restore: exit %d\n%s", code, out)
 	}
+	// The vendor key the server trusted (-trust) travels with the backup.
+	trusted := filepath.Join(restored, "trusted", "1-vendor.pub")
+	if !strings.Contains(out, "-trust "+trusted) {
+		t.Errorf("licd restore does not say to trust %s:\n%s", trusted, out)
+	}
 	rctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	r, err := bench.StartServer(rctx, bench.ServerOptions{Binary: licdBinary, DataDir: restored, Hostname: testHost, Trust: []string{f.pubPath}})
+	r, err := bench.StartServer(rctx, bench.ServerOptions{Binary: licdBinary, DataDir: restored, Hostname: testHost, Trust: []string{trusted}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,5 +286,56 @@ func TestBackupUnderLoadRestoresEveryAcknowledgedGrant(t *testing.T) {
 	g := grant(t, w, "XDT_PLT_CCS", "after-restore", 20240101)
 	if _, dup := lives[g.Handle]; dup {
 		t.Errorf("the restored server granted handle %d again", g.Handle)
+	}
+}
+
+// `licd backup` of a server that is not running copies its data directory directly (no
+// locator names it, nobody holds its store); the grants it held are held after a restore.
+// The subcommands' mistakes are usage errors (exit 2) that say what to give.
+func TestBackupOfAStoppedServer(t *testing.T) {
+	f := newFixture(t)
+	f.issue("ccs.lic", license.LineSpec{Feature: "XDT_PLT_CCS", Count: 10})
+	s := f.start()
+	c := dial(t, s, "XDT")
+	g1 := grant(t, c, "XDT_PLT_CCS", "one", 20240101)
+	g2 := grant(t, c, "XDT_PLT_CCS", "two", 20240101)
+	if err := s.Stop(20 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(t.TempDir(), "backup")
+	out, code := licdCmd(t, []string{"LICD_RUNTIME_DIR=" + filepath.Clean(s.DataDir()) + ".run"}, "backup", "-to", backup, "-data", s.DataDir(), "-hostname", testHost)
+	if code != 0 {
+		t.Fatalf("licd backup of a stopped server: exit %d\n%s", code, out)
+	}
+	restored := filepath.Join(t.TempDir(), "restored")
+	if out, code := licdCmd(t, nil, "restore", "-from", backup, "-data", restored); code != 0 || !strings.Contains(out, "licd -data "+restored) {
+		t.Fatalf("licd restore: exit %d\n%s", code, out)
+	}
+	rctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r, err := bench.StartServer(rctx, bench.ServerOptions{Binary: licdBinary, DataDir: restored, Hostname: testHost, Trust: []string{f.pubPath}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Stop(20 * time.Second) })
+	held := map[uint64]bool{}
+	for _, co := range featureStatus(t, dial(t, r, "WATCH"), "XDT_PLT_CCS").Checkouts {
+		held[co.Handle] = true
+	}
+	if !held[g1.Handle] || !held[g2.Handle] {
+		t.Errorf("the restored server holds %v, want handles %d and %d", held, g1.Handle, g2.Handle)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"backup"}, "give the backup directory with -to DIR"},
+		{[]string{"restore", "-from", backup}, "the new data directory with -data DIR"},
+		{[]string{"backup", "-no-such-flag"}, "usage: licd backup"},
+	} {
+		if out, code := licdCmd(t, nil, tc.args...); code != 2 || !strings.Contains(out, tc.want) {
+			t.Errorf("licd %v: exit %d, want 2 with %q\n%s", tc.args, code, tc.want, out)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/licd/licd/storage"
 )
@@ -176,6 +177,13 @@ func restoreNotes(m *BackupManifest, dataDir string) []string {
 	}
 	if base := filepath.Base(m.OptionsFile); m.OptionsFile != "" && base != "CITRIX.opt" {
 		notes = append(notes, fmt.Sprintf("the options file %s is restored as %s, the name licd reads by default", m.OptionsFile, filepath.Join(dataDir, "MyFiles", "CITRIX.opt")))
+	}
+	if len(m.TrustedKeys) > 0 {
+		flags := make([]string, len(m.TrustedKeys))
+		for i, k := range m.TrustedKeys {
+			flags[i] = "-trust " + filepath.Join(dataDir, trustedName(i, k))
+		}
+		notes = append(notes, fmt.Sprintf("the server trusted %d more vendor keys (%s): start licd with %s (or keep the -trust lines of its configuration file)", len(m.TrustedKeys), strings.Join(m.TrustedKeys, ", "), strings.Join(flags, " ")))
 	}
 	for _, f := range m.Files {
 		if f.Path == "licd.toml" {

@@ -48,6 +48,7 @@ func runBackup(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	timeout := fs.Duration("t", 30*time.Minute, "how long to wait for the server to make the backup")
 	licenseDir := fs.String("c", "", "a stopped server's license directory, when not DATA/MyFiles (a running server knows its own)")
 	options := fs.String("options", "", "a stopped server's options file, when not LICENSEDIR/CITRIX.opt")
+	hostname := fs.String("hostname", "", "the host name a stopped server serves as, when not this machine's (a running server knows its own)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: licd backup -to DIR [-data DATA] [-server PORT@HOST]")
 		fmt.Fprintln(stderr, "Makes a consistent copy of a license server (store, license files, options file, keys, admin token, settings) while it serves; a stopped server's data directory is copied directly.")
@@ -89,7 +90,11 @@ func runBackup(args []string, stdout, stderr io.Writer, getenv func(string) stri
 			return 1
 		}
 		// No server runs on it: copy the stopped server's data directory directly.
-		info, err = daemon.BackupOffline(daemon.OfflineBackup{DataDir: dataDir, LicenseDir: *licenseDir, OptionsFile: *options, To: dest})
+		host := *hostname
+		if host == "" {
+			host, _ = os.Hostname()
+		}
+		info, err = daemon.BackupOffline(daemon.OfflineBackup{DataDir: dataDir, LicenseDir: *licenseDir, OptionsFile: *options, To: dest, Hostname: host})
 	} else {
 		info, err = backupOnline(addr, dataDir, dest, *timeout)
 	}
