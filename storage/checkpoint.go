@@ -14,7 +14,7 @@ import (
 // which must not exist (the manual's "Disaster recovery backup and redundancy"; SCHEMA.md
 // "Backups"). It is Pebble's checkpoint: the sstables are hard-linked when dir is on the
 // same file system (copied otherwise), the MANIFEST is cut at the current version and the
-// WAL is copied after a synced empty record, so every commit acknowledged before the call
+// WAL (short: the memtable is flushed first) is copied after a synced empty record, so every commit acknowledged before the call
 // is in the copy. Writers are not held up: Pebble takes its mutex only to list the files.
 // The copy carries its own StateFile with the running boot epoch, so Open accepts it as
 // the store licd last wrote. dir is 0700 and its files 0600: a backup holds user and
@@ -27,6 +27,12 @@ func (s *Store) Checkpoint(dir string) (err error) {
 		return fmt.Errorf("storage: checkpoint into %s: it exists already; give a directory that does not", dir)
 	}
 	defer recoverFatal(&err)
+	// Flush the memtable first: the WAL holds every grant ever put and deleted since the
+	// last flush (up to memTableBytes), the flushed table only what is live, so the copy
+	// is small and the WAL the checkpoint copies is short.
+	if err := s.db.Flush(); err != nil {
+		return fmt.Errorf("storage: flush %s before a checkpoint: %w", s.dir, err)
+	}
 	if err := s.db.Checkpoint(dir, pebble.WithFlushedWAL()); err != nil {
 		return fmt.Errorf("storage: checkpoint of %s into %s: %w", s.dir, dir, err)
 	}
