@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"go.uber.org/zap"
@@ -248,10 +249,10 @@ func makeBackupDir(dir string) (created bool, err error) {
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
-			return false, fmt.Errorf("backup: create %s: %w", filepath.Dir(dir), err)
+			return false, fmt.Errorf("backup: create %s: %w%s", filepath.Dir(dir), err, writableHint(err))
 		}
 		if err := os.Mkdir(dir, 0o700); err != nil {
-			return false, fmt.Errorf("backup: create %s: %w", dir, err)
+			return false, fmt.Errorf("backup: create %s: %w%s", dir, err, writableHint(err))
 		}
 		return true, os.Chmod(dir, 0o700)
 	case err != nil:
@@ -270,6 +271,14 @@ func makeBackupDir(dir string) (created bool, err error) {
 		return false, fmt.Errorf("backup: make %s private: %w", dir, err)
 	}
 	return false, nil
+}
+
+// writableHint says who must be able to write the backup directory when licd cannot.
+func writableHint(err error) string {
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		return "; the server process writes the backup, so its user must be able to write there (with the shipped systemd unit, only /var/lib/licd is writable unless a ReadWritePaths= line adds the directory)"
+	}
+	return ""
 }
 
 // removeBackup undoes a failed backup: the directory it created, or what it put in one that

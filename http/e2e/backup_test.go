@@ -10,7 +10,8 @@ import (
 
 // POST /api/v1/backups makes the backup `licd backup` makes (the same daemon function): an
 // administrator gets the manifest back, the directory is private and restorable; a read
-// token is refused, a relative path is a 400 and a directory that is not empty a 409.
+// token is refused, a relative path is a 400, a directory that is not empty a 409 and one
+// inside the store's own directory a 422.
 func TestBackupRoute(t *testing.T) {
 	f := newFixture(t, false)
 	f.writeLicense("ccs.lic", f.issue(license.LineSpec{Feature: "XDT_PLT_CCS", Count: 10}))
@@ -56,4 +57,6 @@ func TestBackupRoute(t *testing.T) {
 		t.Errorf("backup directory: %v %v", fi, err)
 	}
 	e.wantProblem(e.json(admin, "POST", "/api/v1/backups", map[string]string{"dir": dir}), 409, "conflict")
+	// Never inside the store's own directory.
+	e.wantProblem(e.json(admin, "POST", "/api/v1/backups", map[string]string{"dir": filepath.Join(f.dataDir(), "db", "backup")}), 422, "unprocessable")
 }
