@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -13,7 +14,26 @@ import (
 // whose commit was acknowledged before the checkpoint began (and whose delete was not begun
 // before it ended) and none whose delete was acknowledged before it began, opens
 // as a store (its StateFile matches), and is private: directory 0700, files 0600.
+//
+// On the same file system Pebble hard-links the sstables; on another (a backup disk; here
+// /dev/shm, a tmpfs) it copies them.
 func TestCheckpointUnderWritesHoldsEveryAcknowledgedCommit(t *testing.T) {
+	t.Run("same file system", func(t *testing.T) { checkpointUnderWrites(t, t.TempDir()) })
+	t.Run("another file system", func(t *testing.T) {
+		other, err := os.MkdirTemp("/dev/shm", "licd-checkpoint-")
+		if err != nil {
+			t.Skipf("no /dev/shm to write to: %v", err)
+		}
+		t.Cleanup(func() { _ = os.RemoveAll(other) })
+		var a, b syscall.Stat_t
+		if syscall.Stat(other, &a) != nil || syscall.Stat(os.TempDir(), &b) != nil || a.Dev == b.Dev {
+			t.Skip("/dev/shm is on the temporary directory's file system")
+		}
+		checkpointUnderWrites(t, other)
+	})
+}
+
+func checkpointUnderWrites(t *testing.T, backupRoot string) {
 	dir := filepath.Join(t.TempDir(), "db")
 	s, err := diskStore(t, dir)
 	if err != nil {
@@ -90,7 +110,7 @@ func TestCheckpointUnderWritesHoldsEveryAcknowledgedCommit(t *testing.T) {
 		before[h] = *st
 	}
 	mu.Unlock()
-	cp := filepath.Join(t.TempDir(), "backup", "db")
+	cp := filepath.Join(backupRoot, "backup", "db")
 	if err := os.MkdirAll(filepath.Dir(cp), 0o700); err != nil {
 		t.Fatal(err)
 	}
