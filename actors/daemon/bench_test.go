@@ -107,23 +107,34 @@ func runPairs(b *testing.B, workers int, pair func(worker int) error) {
 func BenchmarkCheckoutCheckinLoopback(b *testing.B) {
 	const conns = 64
 	d := startInProcess(b)
+	clients := dialClients(b, d, conns, "bench-")
+	runPairs(b, conns, checkoutCheckinPair(clients))
+}
+
+// dialClients connects n product connections to d's vendor port, closed when b ends.
+func dialClients(b *testing.B, d *daemon.Daemon, n int, prefix string) []*wire.Client {
 	addr := fmt.Sprintf("%d@127.0.0.1", d.VendorAddr().Port)
-	clients := make([]*wire.Client, conns)
+	clients := make([]*wire.Client, n)
 	for i := range clients {
-		c, err := wire.Dial(context.Background(), []string{addr}, wire.ClientOptions{ClientID: fmt.Sprint("bench-", i), Product: "XDT", Host: fmt.Sprint("ddc", i)})
+		c, err := wire.Dial(context.Background(), []string{addr}, wire.ClientOptions{ClientID: fmt.Sprint(prefix, i), Product: "XDT", Host: fmt.Sprint("ddc", i)})
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer c.Close()
+		b.Cleanup(func() { _ = c.Close() })
 		clients[i] = c
 	}
-	runPairs(b, conns, func(i int) error {
+	return clients
+}
+
+// checkoutCheckinPair is runPairs' pair: client i checks a license out and in again.
+func checkoutCheckinPair(clients []*wire.Client) func(int) error {
+	return func(i int) error {
 		g, err := clients[i].Checkout(context.Background(), wire.Checkout{Feature: "XDT_PLT_CCS", User: "u", Device: fmt.Sprint("device-", i), ClientHost: "h"})
 		if err != nil {
 			return err
 		}
 		return clients[i].Checkin(context.Background(), g.Handle)
-	})
+	}
 }
 
 // BenchmarkCheckoutCheckinInProcess: the same pairs sent straight to the feature actor (no

@@ -75,6 +75,9 @@ type Config struct {
 	// Fulfilment is the vendor's fulfilment service: install by license access code and the
 	// renewal check (fulfilment.go).
 	Fulfilment FulfilmentConfig
+	// ConfigFile is the configuration file licd was started with ("" none): a backup keeps a
+	// copy of it.
+	ConfigFile string
 	// LogFile is the operational log's file, when it goes to one (for the support bundle).
 	LogFile string
 	// Telemetry configures the usage data uploads (actors/telemetry, telemetry.go).

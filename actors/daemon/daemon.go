@@ -62,6 +62,8 @@ type Daemon struct {
 
 	logs logFiles // where the debug and report logs went (logs.go)
 
+	backupMu sync.Mutex // one backup at a time (backup.go)
+
 	rereadMu   sync.Mutex
 	lastReread ReadReport
 	stopWatch  chan struct{}

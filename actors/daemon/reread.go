@@ -276,6 +276,8 @@ func (d *Daemon) adminOp(op string, args []byte) (any, error) {
 		return d.historyOp(op, args)
 	case "telemetry.status", "telemetry.bundles", "telemetry.read", "telemetry.upload":
 		return d.telemetryOp(op, args)
+	case "backup":
+		return d.backupOp(args)
 	case "supportbundle", "supportbundle.chunk":
 		return d.supportBundleOp(op, args)
 	case "udadmin":

@@ -60,7 +60,7 @@ func (d *Daemon) forgetInitialPassword() {
 	}
 }
 
-// writePrivate writes a 0600 file atomically.
+// writePrivate writes a 0600 file atomically and durably (synced before the rename).
 func writePrivate(path string, b []byte) error {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
@@ -69,6 +69,10 @@ func writePrivate(path string, b []byte) error {
 	}
 	_ = f.Chmod(0o600) // whatever the umask
 	if _, err := f.Write(b); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
 		_ = f.Close()
 		return err
 	}

@@ -33,8 +33,17 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if code, ok := subcommand(args, stdout, stderr); ok {
+		return code
+	}
 	fs := flag.NewFlagSet("licd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: licd [flags]              serve (flags below)")
+		fmt.Fprintln(stderr, "       licd backup -to DIR       back up the running server (licd backup -h)")
+		fmt.Fprintln(stderr, "       licd restore -from DIR -data NEWDIR   make a data directory of a backup (licd restore -h)")
+		fs.PrintDefaults()
+	}
 	var cfg daemon.Config
 	var logFile, level string
 	var demo bool
@@ -103,6 +112,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	cfg.TrustedKeys = keys
+	if configPath != "" {
+		cfg.ConfigFile, _ = filepath.Abs(configPath)
+	}
 	cfg.DiskReserve = uint64(reserve)
 
 	log, err := newLogger(logFile, level, stderr)

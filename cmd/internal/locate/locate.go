@@ -170,3 +170,26 @@ func private(d string) bool {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	return ok && int(st.Uid) == os.Getuid()
 }
+
+// ForDataDir returns the locator of the licd serving dataDir on this host, if one is
+// running (its process exists): how `licd backup -data DIR` finds the server's port.
+func ForDataDir(getenv func(string) string, dataDir string) (Server, bool) {
+	want, err := filepath.Abs(dataDir)
+	if err != nil {
+		return Server{}, false
+	}
+	for _, d := range Dirs(getenv) {
+		if d != "/run/licd" && !private(d) {
+			continue
+		}
+		s, err := read(filepath.Join(d, fileName))
+		if err != nil || filepath.Clean(s.DataDir) != want || s.LMPort <= 0 {
+			continue
+		}
+		if s.PID > 0 && syscall.Kill(s.PID, 0) == syscall.ESRCH {
+			continue // a locator a killed licd left behind
+		}
+		return s, true
+	}
+	return Server{}, false
+}
