@@ -140,7 +140,7 @@ func BackupOffline(o OfflineBackup) (*BackupInfo, error) {
 	if pid, held, err := storage.LockHolder(db); err != nil {
 		return nil, err
 	} else if held {
-		return nil, fmt.Errorf("backup: licd (process %d) is running on %s: back it up through it (licd backup -to DIR -data %s finds it by its locator; or -c PORT@localhost)", pid, o.DataDir, o.DataDir)
+		return nil, fmt.Errorf("backup: licd (process %d) is running on %s: back it up through it (licd backup -to DIR -data %s finds it by its locator; or give -server PORT@localhost)", pid, o.DataDir, o.DataDir)
 	}
 	if _, err := os.Stat(filepath.Join(db, storage.StateFile)); err != nil {
 		return nil, fmt.Errorf("backup: %s holds no licd store (%v): give the data directory of a licd server with -data", o.DataDir, err)
@@ -189,7 +189,7 @@ func writeBackup(src backupSource, dir string) (_ *BackupInfo, err error) {
 		return nil, err
 	}
 	if err := copyIfExists(filepath.Join(src.dataDir, TokenFile), filepath.Join(dir, TokenFile)); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("backup: %w", err)
 	}
 	for i, k := range src.trustedKeys {
 		if err := copyIfExists(k, filepath.Join(dir, trustedName(i, k))); err != nil {
@@ -198,7 +198,7 @@ func writeBackup(src backupSource, dir string) (_ *BackupInfo, err error) {
 	}
 	if src.configFile != "" {
 		if err := copyIfExists(src.configFile, filepath.Join(dir, "licd.toml")); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("backup: %w", err)
 		}
 	}
 	if src.settings != nil {
@@ -226,8 +226,8 @@ func writeBackup(src backupSource, dir string) (_ *BackupInfo, err error) {
 	if err := writePrivate(path, append(b, '\n')); err != nil {
 		return nil, fmt.Errorf("backup: write %s: %w", path, err)
 	}
-	if err := syncDir(dir); err != nil {
-		return nil, err
+	if err := syncDirs(dir); err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
 	}
 	info := &BackupInfo{Dir: dir, Files: len(files), Took: time.Since(start).Round(time.Millisecond).String(), Manifest: m}
 	for _, f := range files {
@@ -301,7 +301,10 @@ func copyLicenseDir(src backupSource, dir string) error {
 	if err := copyMatching(src.licenseDir, filepath.Join(dir, "MyFiles"), isLicense); err != nil {
 		return err
 	}
-	return copyIfExists(src.optionsFile, filepath.Join(dir, "MyFiles", "CITRIX.opt"))
+	if err := copyIfExists(src.optionsFile, filepath.Join(dir, "MyFiles", "CITRIX.opt")); err != nil {
+		return fmt.Errorf("backup: the options file: %w", err)
+	}
+	return nil
 }
 
 // copyMatching copies the regular files of from whose names keep accepts into to (0700).
@@ -323,7 +326,7 @@ func copyMatching(from, to string, keep func(string) bool) error {
 			continue // not a file licd reads
 		}
 		if _, err := copyPrivate(p, filepath.Join(to, e.Name()), ""); err != nil {
-			return err
+			return fmt.Errorf("backup: %w", err)
 		}
 	}
 	return nil
@@ -388,6 +391,26 @@ func syncDir(dir string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// syncDirs syncs every directory under dir, dir last: the files' names are durable.
+func syncDirs(dir string) error {
+	var dirs []string
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err == nil && e.IsDir() {
+			dirs = append(dirs, p)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if err := syncDir(dirs[i]); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -55,7 +55,7 @@ func runBackup(args []string, stdout, stderr io.Writer, getenv func(string) stri
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseExit(err)
 	}
 	if *to == "" || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "licd backup: give the backup directory with -to DIR (and nothing else after the flags)")
@@ -108,6 +108,14 @@ func runBackup(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	fmt.Fprintln(stdout, "  it holds the vendor's private key, the admin token and user and device names: keep it private, and off this machine")
 	fmt.Fprintf(stdout, "  restore: licd restore -from %s -data NEWDIR, then licd -data NEWDIR\n", info.Dir)
 	return 0
+}
+
+// parseExit is a subcommand's exit code for a flag error: 0 when help was asked for.
+func parseExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
 }
 
 func orDash(s string) string {
@@ -164,7 +172,7 @@ func runRestore(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseExit(err)
 	}
 	if *from == "" || *data == "" || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "licd restore: give the backup with -from DIR and the new data directory with -data DIR")
