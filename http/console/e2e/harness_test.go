@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/licd/licd/bench"
 	licdhttp "github.com/licd/licd/http"
@@ -386,4 +387,17 @@ func (b *browserSession) wait(what, cond string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// tabTo presses Tab until the focus is on the element sel matches (at most 80 times).
+func (b *browserSession) tabTo(sel string) {
+	b.t.Helper()
+	for range 80 {
+		if eval[bool](b, fmt.Sprintf(`!!document.activeElement && document.activeElement.matches(%q)`, sel)) {
+			return
+		}
+		b.do("press Tab", chromedp.KeyEvent(kb.Tab))
+	}
+	b.shot("failed-tab")
+	b.t.Fatalf("Tab never reached %s (the focus is on %s)", sel, eval[string](b, `document.activeElement.outerHTML.slice(0, 120)`))
 }
