@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -146,13 +147,33 @@ func TestConsolePages(t *testing.T) {
 				return
 			}
 			if time.Now().After(deadline) {
+				b.shot("failed-setting-" + name)
 				t.Fatalf("setting %s is %v, want %v", name, st.Settings[name].Value, want)
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
 	settingIs("burst_mode", false)
+
+	// The proxy: set, shown from the API after a reload, then cleared again (the tests of
+	// the fulfilment service and the upload need none).
+	const proxyURL = "http://proxy.example.com:3128"
+	b.do("edit the proxy", chromedp.Click(chromedp.ID("proxy-edit")), chromedp.SendKeys(chromedp.ID("proxy-input"), "proxy.example.com:3128"),
+		chromedp.Click(chromedp.ID("proxy-save")), chromedp.WaitVisible(chromedp.ID("proxy-edit")))
+	settingIs("proxy", proxyURL)
+	b.goTo("settings/server", "proxy-text")
+	b.waitText("#proxy-text", proxyURL)
 	b.shot("settings-server")
+	b.do("edit the proxy again", chromedp.Click(chromedp.ID("proxy-edit")), chromedp.WaitVisible(chromedp.ID("proxy-input")))
+	if got := eval[string](b, `document.getElementById('proxy-input').value`); got != proxyURL {
+		t.Errorf("the proxy's input holds %q, want %q", got, proxyURL)
+	}
+	eval[string](b, `document.getElementById('proxy-input').value = ''`)
+	b.do("clear the proxy", chromedp.Click(chromedp.ID("proxy-save")), chromedp.WaitVisible(chromedp.ID("proxy-edit")))
+	settingIs("proxy", "")
+	if got := b.text("#proxy-text"); strings.Contains(got, "proxy.example.com") {
+		t.Errorf("the proxy is still shown after it was cleared: %q", got)
+	}
 	b.do("generate a support bundle", chromedp.Click(chromedp.ID("bundle-generate")), chromedp.WaitVisible(chromedp.ID("bundle-link")))
 
 	// Settings > Account: a double-byte account name round-trips (LIC-2032); a token.
@@ -168,6 +189,51 @@ func TestConsolePages(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the API's accounts lack %s (user): %+v", userName, accts)
+	}
+	// A group with a double-byte name: made with one member, then members added and
+	// removed after its creation, then deleted; each step as the API has it.
+	const groupName = "技術グループ"
+	groupRow := `tr[data-account="` + groupName + `"]`
+	groupMembers := func() ([]string, bool) {
+		var gs struct {
+			Groups []struct {
+				Name, Role string
+				Members    []string
+			}
+		}
+		api.json("GET", "/api/v1/groups", nil, &gs)
+		for _, g := range gs.Groups {
+			if g.Name == groupName {
+				slices.Sort(g.Members)
+				return g.Members, true
+			}
+		}
+		return nil, false
+	}
+	membersAre := func(want ...string) {
+		t.Helper()
+		b.wait("the group's members", fmt.Sprintf(`(document.querySelector('%s .members')||{}).textContent === %q`, groupRow, " ("+strings.Join(want, ", ")+")"))
+		got, ok := groupMembers()
+		slices.Sort(want)
+		if !ok || !slices.Equal(got, want) {
+			t.Errorf("the API's members of %s: %v (exists %v), want %v", groupName, got, ok, want)
+		}
+	}
+	b.setSelect("add-kind", "group")
+	b.do("add a group", chromedp.SendKeys(chromedp.ID("add-name"), groupName), chromedp.SendKeys(chromedp.ID("add-members"), userName),
+		chromedp.Click(chromedp.ID("add-submit")), chromedp.WaitVisible(chromedp.CSS(groupRow)))
+	membersAre(userName)
+	b.do("add admin to the group", chromedp.Click(chromedp.CSS(groupRow+` button.members-edit`)),
+		chromedp.Click(chromedp.CSS(groupRow+` input[data-member="admin"]`)))
+	b.shot("settings-group-members")
+	b.do("save the members", chromedp.Click(chromedp.CSS(groupRow+` button.members-save`)))
+	membersAre("admin", userName)
+	b.do("take "+userName+" out of the group", chromedp.Click(chromedp.CSS(groupRow+` button.members-edit`)),
+		chromedp.Click(chromedp.CSS(groupRow+` input[data-member="`+userName+`"]`)), chromedp.Click(chromedp.CSS(groupRow+` button.members-save`)))
+	membersAre("admin")
+	b.do("delete the group", chromedp.Click(chromedp.CSS(groupRow+` button.danger`)), chromedp.WaitNotPresent(chromedp.CSS(groupRow)))
+	if _, ok := groupMembers(); ok {
+		t.Errorf("the group %s is still in the API after its deletion", groupName)
 	}
 	b.do("create a token", chromedp.SendKeys(chromedp.ID("token-name"), "monitoring"), chromedp.Click(chromedp.ID("token-create")),
 		chromedp.WaitVisible(chromedp.ID("token-secret")))

@@ -3,7 +3,7 @@
 // language, Support Bundle) and Usage and Statistics (data sharing, upload information,
 // historical use retention). Every change is one API call; what the server answers is
 // shown, in force or pending the next start.
-import { h, clear, field, table } from '../dom.js';
+import { h, clear, field, table, uid } from '../dom.js';
 import { t, num, dateTime, LANGS, LANG_NAMES, pick, language } from '../i18n.js';
 import { get, put, post, patch, del } from '../api.js';
 import { busy, pageTitle, section, toast } from '../ui.js';
@@ -61,12 +61,33 @@ async function showAccounts(box, ctx) {
       else await del(`/accounts/${encodeURIComponent(r.name)}`);
       await showAccounts(box, ctx);
     }) });
+    const members = r.type === 'group' ? h('button', { type: 'button', class: 'members-edit', text: t('account.editMembers'),
+      'aria-label': t('account.membersOf', { name: r.name }), 'aria-expanded': 'false',
+      onclick: () => editMembers(r, acc.accounts, out, members, () => showAccounts(box, ctx)) }) : null;
     return h('tr', { 'data-account': r.name },
-      h('th', { scope: 'row' }, h('span', { text: r.name }), r.type === 'group' && r.members.length ? h('span', { class: 'muted feature', text: ` (${r.members.join(', ')})` }) : null),
+      h('th', { scope: 'row' }, h('span', { text: r.name }), r.type === 'group' ? h('span', { class: 'muted feature members', text: r.members.length ? ` (${r.members.join(', ')})` : ` (${t('account.noMembers')})` }) : null),
       h('td', null, h('span', { class: `tag ${r.role === 'admin' ? 'red' : 'green'}`, text: roleName(r.role) })),
       h('td', { text: t(r.type === 'group' ? 'account.group' : 'account.individual') }),
-      h('td', null, h('div', { class: 'actions' }, role, update, remove), out));
+      h('td', null, h('div', { class: 'actions' }, role, update, members, remove), out));
   })));
+}
+
+// editMembers opens, under a group's row, the accounts to tick as its members (added or
+// removed in one PUT of the group, its role kept).
+function editMembers(group, accounts, out, button, refresh) {
+  const boxes = accounts.map((a) => h('input', { type: 'checkbox', id: uid('member'), 'data-member': a.name, checked: group.members.includes(a.name) }));
+  const save = h('button', { type: 'button', class: 'primary members-save', text: t('common.save'), onclick: () => busy(save, result, async () => {
+    await put(`/groups/${encodeURIComponent(group.name)}`, { role: group.role, members: boxes.filter((b) => b.checked).map((b) => b.dataset.member) });
+    toast(t('account.updated', { name: group.name }));
+    await refresh();
+  }) });
+  const result = h('div', { class: 'out', 'aria-live': 'polite' });
+  const close = () => { clear(out); button.setAttribute('aria-expanded', 'false'); button.focus(); };
+  clear(out, h('fieldset', { class: 'members-box' }, h('legend', { text: t('account.membersOf', { name: group.name }) }),
+    boxes.map((b) => h('label', { class: 'choice', for: b.id }, b, h('span', { text: b.dataset.member }))),
+    h('div', { class: 'actions' }, save, h('button', { type: 'button', text: t('common.cancel'), onclick: close })), result));
+  button.setAttribute('aria-expanded', 'true');
+  if (boxes.length) boxes[0].focus();
 }
 
 function addForm(refresh) {
@@ -157,12 +178,13 @@ async function server(body, ctx) {
     const edit = h('button', { type: 'button', id: 'proxy-edit', text: t('common.edit'), onclick: () => {
       const input = h('input', { id: 'proxy-input', value: proxy, placeholder: 'http://proxy.example.com:8080' });
       const out = h('div', { class: 'out', 'aria-live': 'polite' });
-      const ok = h('button', { type: 'button', class: 'primary', text: t('common.save'), onclick: () => busy(ok, out, async () => {
+      const ok = h('button', { type: 'button', class: 'primary', id: 'proxy-save', text: t('common.save'), onclick: () => busy(ok, out, async () => {
         let v = input.value.trim();
         if (v && !/^https?:\/\//.test(v)) v = `http://${v}`;
         await put('/settings', { proxy: v });
-        proxy = v;
+        proxy = (await get('/settings')).settings.proxy.value;
         showProxy();
+        toast(t('settings.saved'));
       }) });
       clear(proxyBox, field(t('proxy.label'), input, t('proxy.hint')), h('div', { class: 'actions' }, ok, h('button', { type: 'button', onclick: showProxy, text: t('common.cancel') })), out);
       input.focus();
