@@ -148,6 +148,11 @@ func TestConsoleLoginAndDashboard(t *testing.T) {
 	b.wait("the bell's count", `document.getElementById('bell-count') && !document.getElementById('bell-count').hidden`)
 	b.do("open the bell", chromedp.Click(chromedp.ID("bell")), chromedp.WaitVisible(chromedp.ID("alerts-panel")))
 	b.wait("the red expiry alert", `document.querySelector('#alerts-panel li.alert.red[data-kind="license-expiring"] a[href="#/update"]')`)
+	// Its sentence is the catalogue's template filled with the API's fields, not the API's
+	// English message.
+	if got := b.text(`#alerts-panel li.alert.red[data-kind="license-expiring"] .detail`); !strings.HasPrefix(got, "The licenses of XDT_ENT_UD") || !strings.Contains(got, "days left)") {
+		t.Errorf("the expiry alert's sentence: %q", got)
+	}
 	b.shot("notifications")
 	b.do("follow the alert", chromedp.Click(chromedp.CSS(`#alerts-panel li.alert.red[data-kind="license-expiring"] a`)), chromedp.WaitVisible(chromedp.ID("renewals-check")))
 

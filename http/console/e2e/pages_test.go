@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/licd/licd/license"
 )
@@ -258,6 +259,19 @@ func TestConsolePages(t *testing.T) {
 		b.goTo("dashboard", "usage")
 		b.wait("the dashboard", `document.querySelector('tr[data-feature="XDT_PLT_CCS"]')`)
 		b.shot("dashboard-" + lang)
+		if lang == "fr" {
+			// The bell in French: the alert's title and its sentence from the catalogue.
+			b.do("open the bell", chromedp.Click(chromedp.ID("bell")), chromedp.WaitVisible(chromedp.CSS(`#alerts-panel li[data-kind="license-expiring"]`)))
+			alert := `#alerts-panel li[data-kind="license-expiring"]`
+			if got := b.text(alert + " strong"); !strings.HasPrefix(got, "Des licences expirent dans") {
+				t.Errorf("the alert's title in French: %q", got)
+			}
+			if got := b.text(alert + " .detail"); !strings.HasPrefix(got, "Les licences de XDT_ENT_UD") || !strings.Contains(got, "expirent le") || strings.Contains(got, "expire on") {
+				t.Errorf("the alert's sentence in French: %q", got)
+			}
+			b.shot("notifications-fr")
+			b.do("close the bell", chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(chromedp.ID("alerts-panel")))
+		}
 	}
 
 	// A narrow screen.
