@@ -15,15 +15,18 @@ import (
 
 const newPassword = "console password 1"
 
-// adminServer starts licd with two products' licenses: XDT_PLT_CCS (10, permanent) and
-// XDT_ENT_UD (5, expiring in 20 days: the bell's red alert).
-func adminServer(t *testing.T) *server {
-	return startServer(t, map[string]func(func(...license.LineSpec) string) string{
-		"products.lic": func(issue func(...license.LineSpec) string) string {
-			return issue(license.LineSpec{Feature: "XDT_PLT_CCS", Count: 10},
-				license.LineSpec{Feature: "XDT_ENT_UD", Count: 5, Expiry: time.Now().AddDate(0, 0, 20)})
-		},
-	}, "-history-interval", "1s")
+// adminFiles are two products' licenses: XDT_PLT_CCS (10, permanent) and XDT_ENT_UD (5,
+// expiring in 20 days: the bell's red alert).
+var adminFiles = map[string]func(func(...license.LineSpec) string) string{
+	"products.lic": func(issue func(...license.LineSpec) string) string {
+		return issue(license.LineSpec{Feature: "XDT_PLT_CCS", Count: 10},
+			license.LineSpec{Feature: "XDT_ENT_UD", Count: 5, Expiry: time.Now().AddDate(0, 0, 20)})
+	},
+}
+
+// adminServer starts licd with adminFiles, sampling the historical use every second.
+func adminServer(t *testing.T, args ...string) *server {
+	return newServer(t, adminFiles).start(append([]string{"-history-interval", "1s"}, args...)...)
 }
 
 // logIn opens the console, logs in with the first start's one-time password and changes
@@ -73,7 +76,8 @@ func logInByKeyboard(t *testing.T, b *browserSession) {
 // the title bar (version, host drop-down, "Hello, admin"); the Dashboard counts what a real
 // product holds, a row is reached with Tab, shows its focus and opens to its pools with
 // Enter and Space (a dash for a pool without a license type, the chevron turned right); the bell shows the red expiry alert linking to
-// Update Licenses; "what's new" comes once per version; log off.
+// Update Licenses; the access code path says it is not configured; "what's new" comes once
+// per version; log off.
 func TestConsoleLoginAndDashboard(t *testing.T) {
 	s := adminServer(t)
 	// A product server holds 3 licenses of XDT_PLT_CCS through the wire protocol.
@@ -155,6 +159,12 @@ func TestConsoleLoginAndDashboard(t *testing.T) {
 	}
 	b.shot("notifications")
 	b.do("follow the alert", chromedp.Click(chromedp.CSS(`#alerts-panel li.alert.red[data-kind="license-expiring"] a`)), chromedp.WaitVisible(chromedp.ID("renewals-check")))
+
+	// This server has no fulfilment service: the license access code path says so.
+	b.goTo("install", "access-code")
+	b.do("license access code", chromedp.SendKeys(chromedp.ID("access-code"), "ABCD-1234"), chromedp.Click(chromedp.ID("code-display")),
+		chromedp.WaitVisible(chromedp.ID("code-not-configured")))
+	b.shot("install-access-code-not-configured")
 
 	// "What's new" does not come again for this version.
 	b.do("reload", chromedp.Navigate(s.base+"/#/dashboard"), chromedp.WaitVisible(chromedp.ID("usage")))

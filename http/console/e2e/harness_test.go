@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	nethttp "net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -32,7 +34,7 @@ import (
 
 var licdBinary string
 
-func TestMain(m *testing.M) { e2eutil.Main(m, "../../..", &licdBinary) }
+func TestMain(m *testing.M) { e2eutil.Main(m, "../../..", &licdBinary, "licgen") }
 
 const testHost = "licd-console-test-host"
 
@@ -400,4 +402,74 @@ func (b *browserSession) tabTo(sel string) {
 	}
 	b.shot("failed-tab")
 	b.t.Fatalf("Tab never reached %s (the focus is on %s)", sel, eval[string](b, `document.activeElement.outerHTML.slice(0, 120)`))
+}
+
+// ---- The servers licd talks to: the vendor's fulfilment service and the usage data
+// upload endpoint, both real HTTPS servers on loopback.
+
+// fulfilment starts `licgen serve` signing with the server's vendor key, with one
+// entitlement of count licenses of feature under code, and returns it with its store.
+func (s *server) fulfilment(code, feature string, count int) (*bench.Fulfilment, string) {
+	s.t.Helper()
+	dir := s.t.TempDir()
+	store := filepath.Join(dir, "store.json")
+	s.licgen("entitle", "-store", store, "-code", code, "-customer", "Example Inc", "-feature", feature,
+		"-count", fmt.Sprint(count), "-css", "2027.0101", "-vendor-string", ";LT=Retail;GP=720;SA=0")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	f, err := bench.StartFulfilment(ctx, bench.FulfilmentOptions{Binary: filepath.Join(filepath.Dir(licdBinary), "licgen"),
+		Key: s.keyPath(), Store: store, Dir: dir})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() {
+		if err := f.Stop(15 * time.Second); err != nil {
+			s.t.Error(err)
+		}
+	})
+	return f, store
+}
+
+// licgen runs a licgen command (entitle, renew) and fails the test when it fails.
+func (s *server) licgen(args ...string) {
+	s.t.Helper()
+	if out, err := exec.Command(filepath.Join(filepath.Dir(licdBinary), "licgen"), args...).CombinedOutput(); err != nil {
+		s.t.Fatalf("licgen %v: %v\n%s", args, err, out)
+	}
+}
+
+// uploads is an HTTPS endpoint that takes the usage data bundles and remembers their names.
+type uploads struct {
+	srv *httptest.Server
+	ca  string
+	mu  sync.Mutex
+	got []string
+}
+
+func newUploads(t testing.TB) *uploads {
+	t.Helper()
+	u := &uploads{}
+	u.srv = httptest.NewTLSServer(nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
+		if _, err := io.Copy(io.Discard, r.Body); err != nil || r.Method != nethttp.MethodPost || r.Header.Get("Content-Type") != "application/zip" {
+			nethttp.Error(w, "want a POST of a zip", nethttp.StatusBadRequest)
+			return
+		}
+		u.mu.Lock()
+		u.got = append(u.got, r.Header.Get("X-Licd-Bundle"))
+		u.mu.Unlock()
+		w.WriteHeader(nethttp.StatusNoContent)
+	}))
+	t.Cleanup(u.srv.Close)
+	u.ca = filepath.Join(t.TempDir(), "uploads-ca.pem")
+	if err := os.WriteFile(u.ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: u.srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// bundles are the names of the bundles received so far.
+func (u *uploads) bundles() []string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return append([]string(nil), u.got...)
 }

@@ -29,14 +29,23 @@ func (b *browserSession) goTo(page, waitID string) {
 	b.do("go to "+page, chromedp.Navigate(b.s.base+"/#/"+page), chromedp.WaitVisible(chromedp.ID(waitID)))
 }
 
-// TestConsolePages: Install Licenses (a good file previewed, imported and its pool on the
-// Dashboard; a bad one refused with the line-numbered reason; the license access code path
-// says it is not configured), Historical Use (the chart, the CSV export equal to the API's,
-// the retention changed), Settings (burst mode off, a double-byte account added, a token),
-// Update Licenses and Product Information, the six languages, a narrow screen, and the
-// User-role account refused with the double-byte name shown.
+// TestConsolePages, against a real fulfilment service (licgen serve) and a real upload
+// endpoint: Install Licenses (a license access code's entitlement shown and 4 of its
+// licenses installed; a good file previewed and imported; both pools on the Dashboard; a
+// bad file refused with the line-numbered reason), Historical Use (the chart, the CSV
+// export equal to the API's, the retention changed), Settings (burst mode off, the proxy set
+// and cleared, a double-byte account and group whose members are edited before the group is
+// deleted, a token, the data-sharing choice, Upload now and its result), Update Licenses (a
+// renewal found, installed and listed), Product Information, the six languages with the
+// bell in French, a narrow screen, and the User-role account refused with the double-byte
+// name shown.
 func TestConsolePages(t *testing.T) {
-	s := adminServer(t)
+	s := newServer(t, adminFiles)
+	const code = "LA-0001-CONSOLE"
+	vendor, store := s.fulfilment(code, "XDT_PLT_UD", 10)
+	up := newUploads(t)
+	s.start("-history-interval", "1s", "-fulfilment-url", vendor.URL, "-fulfilment-ca", vendor.CA, "-renewal-action", "notify",
+		"-telemetry-url", up.srv.URL+"/upload", "-telemetry-ca", up.ca, "-telemetry-min-upload-now", "1s")
 	b := newBrowser(t, s, 1280, 800)
 	logIn(t, b)
 	api := s.login("admin", newPassword)
@@ -47,10 +56,20 @@ func TestConsolePages(t *testing.T) {
 	if err := os.WriteFile(good, []byte(s.issue(license.LineSpec{Feature: "XDT_ADV_CCU", Count: 4})), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Install Licenses by license access code, from the real fulfilment service: the
+	// entitlement, 4 of its 10 licenses installed, 6 left.
+	entitlement := `#code-out tr[data-feature="XDT_PLT_UD"]`
 	b.goTo("install", "access-code")
-	b.do("license access code", chromedp.SendKeys(chromedp.ID("access-code"), "ABCD-1234"), chromedp.Click(chromedp.ID("code-display")),
-		chromedp.WaitVisible(chromedp.ID("code-not-configured")))
+	b.do("license access code", chromedp.SendKeys(chromedp.ID("access-code"), code), chromedp.Click(chromedp.ID("code-display")),
+		chromedp.WaitVisible(chromedp.CSS(entitlement)))
+	if got := b.text(entitlement); !strings.Contains(got, "10 / 10") || !strings.Contains(got, "2027.0101") {
+		t.Errorf("the entitlement: %q", got)
+	}
 	b.shot("install-access-code")
+	eval[string](b, `document.querySelector('`+entitlement+` input[type=number]').value = '4'`)
+	b.do("install 4 licenses", chromedp.Click(chromedp.CSS(entitlement+` button.code-install`)), chromedp.WaitVisible(chromedp.ID("code-installed")))
+	b.waitText(entitlement, "6 / 10")
+	b.shot("install-access-code-installed")
 	b.do("choose the file", chromedp.Click(chromedp.ID("method-file")), chromedp.SetUploadFiles(chromedp.ID("license-file"), []string{good}),
 		chromedp.Click(chromedp.ID("file-check")), chromedp.WaitVisible(chromedp.CSS(`#preview-lines tr[data-verdict="added"]`)))
 	b.shot("install-preview")
@@ -88,6 +107,28 @@ func TestConsolePages(t *testing.T) {
 	b.shot("install-rejected")
 	b.goTo("dashboard", "usage")
 	b.waitText(`tr[data-feature="XDT_ADV_CCU"] .inuse`, "0/4")
+	// The 4 licenses of the access code, and the user/device overdraft the API counts in.
+	var inv struct {
+		Products []struct {
+			Feature   string
+			Installed int
+			Pools     []struct{ Purchased int }
+		}
+	}
+	api.json("GET", "/api/v1/inventory", nil, &inv)
+	listed := false
+	for _, p := range inv.Products {
+		if p.Feature == "XDT_PLT_UD" {
+			listed = true
+			if len(p.Pools) != 1 || p.Pools[0].Purchased != 4 {
+				t.Errorf("the API's XDT_PLT_UD pools: %+v", p.Pools)
+			}
+			b.waitText(`tr[data-feature="XDT_PLT_UD"] .inuse`, fmt.Sprintf("0/%d", p.Installed))
+		}
+	}
+	if !listed {
+		t.Error("the access code's XDT_PLT_UD is not in the API's inventory")
+	}
 	if eval[bool](b, `!!document.querySelector('tr[data-feature="XDT_STD_CCU"]')`) {
 		t.Error("the refused file's feature is on the Dashboard")
 	}
@@ -239,9 +280,47 @@ func TestConsolePages(t *testing.T) {
 	b.do("create a token", chromedp.SendKeys(chromedp.ID("token-name"), "monitoring"), chromedp.Click(chromedp.ID("token-create")),
 		chromedp.WaitVisible(chromedp.ID("token-secret")))
 	b.shot("settings-account")
+	// Usage and Statistics: the data-sharing choice changed and shown again after a
+	// reload; "Upload now" sends the bundles to the endpoint, and the page shows the result.
 	b.goTo("settings/usage", "upload-now")
+	b.do("choose CEIP", chromedp.Click(chromedp.ID("sharing-ceip")))
+	settingIs("data_sharing_program", "ceip")
+	b.goTo("settings/usage", "upload-now")
+	if !eval[bool](b, `document.getElementById('sharing-ceip').checked`) {
+		t.Error("the data-sharing choice is not CEIP after a reload")
+	}
+	b.do("upload now", chromedp.Click(chromedp.ID("upload-now")), chromedp.WaitVisible(chromedp.CSS(`#upload-result[data-ok="true"]`)))
+	sent := up.bundles()
+	if len(sent) == 0 {
+		t.Error("upload now: the endpoint received nothing")
+	}
+	if got := b.text("#upload-result"); !strings.Contains(got, fmt.Sprintf("%d bundles sent to %s", len(sent), up.srv.URL)) {
+		t.Errorf("the last upload's result: %q (the endpoint received %v)", got, sent)
+	}
+	if got := b.text("#upload-last"); strings.Contains(got, "not available") {
+		t.Errorf("the last successful upload: %q", got)
+	}
 	b.shot("settings-usage")
+
+	// Update Licenses: the vendor renews the entitlement; the check finds the renewal,
+	// "Download and Install" installs it, and it is listed among the last 30 days'.
+	s.licgen("renew", "-store", store, "-code", code, "-css", "2028.0101")
 	b.goTo("update", "renewals-check")
+	b.do("check for renewals", chromedp.Click(chromedp.ID("renewals-check")), chromedp.WaitVisible(chromedp.CSS(`#renewals-available tr[data-feature="XDT_PLT_UD"]`)))
+	if got := b.text(`#renewals-available tr[data-feature="XDT_PLT_UD"]`); !strings.Contains(got, "2028.0101") {
+		t.Errorf("the renewal available: %q", got)
+	}
+	b.shot("update-available")
+	b.do("download and install", chromedp.Click(chromedp.CSS(`#renewals-available tr[data-feature="XDT_PLT_UD"] button.renewal-install`)),
+		chromedp.WaitVisible(chromedp.CSS(`#renewals-installed tr[data-feature="XDT_PLT_UD"]`)))
+	if got := b.text(`#renewals-installed tr[data-feature="XDT_PLT_UD"]`); !strings.Contains(got, "2028.0101") {
+		t.Errorf("the renewal installed: %q", got)
+	}
+	var ren struct{ Installed []struct{ Feature string } }
+	api.json("GET", "/api/v1/renewals", nil, &ren)
+	if len(ren.Installed) != 1 || ren.Installed[0].Feature != "XDT_PLT_UD" {
+		t.Errorf("the API's renewals installed: %+v", ren.Installed)
+	}
 	b.shot("update")
 	b.goTo("product", "product-versions")
 	if got := b.text("#product-versions"); !strings.Contains(got, "go1.") {

@@ -33,15 +33,16 @@ import (
 	"github.com/licd/licd/license"
 )
 
-// Main is a TestMain: it builds licd from the module at moduleDir into a temporary
-// directory, sets *binary to it, runs the tests, removes the directory and exits.
-func Main(m *testing.M, moduleDir string, binary *string) {
+// Main is a TestMain: it builds licd (and the other commands in more, e.g. "licgen", beside
+// it) from the module at moduleDir into a temporary directory, sets *binary to licd's path,
+// runs the tests, removes the directory and exits.
+func Main(m *testing.M, moduleDir string, binary *string, more ...string) {
 	dir, err := os.MkdirTemp("", "licd-e2e-bin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	*binary, err = bench.BuildLicd(moduleDir, dir)
+	*binary, err = bench.BuildLicd(moduleDir, dir, more...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		_ = os.RemoveAll(dir)

@@ -249,17 +249,29 @@ async function usage(body) {
       return h('label', { class: 'choice', for: input.id }, input, h('span', { text: t(`sharing.${v}`) }));
     }), h('p', { class: 'hint', text: t('sharing.telemetry') }), out);
   const upOut = h('div', { class: 'out', 'aria-live': 'polite', id: 'upload-out' });
-  const last = h('p', { id: 'upload-last', text: t('upload.last', { when: tel.lastSuccess ? dateTime(tel.lastSuccess) : t('upload.notAvailable') }) });
+  const status = h('div', { id: 'upload-status' });
   const now = h('button', { type: 'button', class: 'primary', id: 'upload-now', text: t('upload.now') });
   now.addEventListener('click', () => busy(now, upOut, async () => {
     const rep = await post('/telemetry/upload');
-    clear(upOut, h('p', { class: rep.sent ? 'ok' : 'notice', text: rep.sent ? t('upload.sent') : t('upload.notSent', { why: rep.why || '' }) }));
+    clear(upOut, h('p', { class: rep.sent ? 'ok' : 'notice', role: 'status', text: rep.sent ? t('upload.sent') : t('upload.notSent', { why: rep.why || '' }) }));
+    uploadStatus(status, await get('/telemetry'));
   }));
+  uploadStatus(status, tel);
   clear(body,
     section(t('sharing.title'), choice),
-    section(t('upload.title'), h('p', { text: t('upload.intro') }), last,
-      tel.lastResult && !tel.lastResult.ok ? h('p', { class: 'error', text: t('upload.failed', { message: tel.lastResult.message || tel.lastResult.code }) }) : null,
-      h('p', { class: 'muted', text: tel.why }), now, upOut),
+    section(t('upload.title'), h('p', { text: t('upload.intro') }), status, now, upOut),
     section(t('history.retentionTitle'), await retentionBlock()));
 }
 
+// uploadStatus is "Upload information": the last successful upload, the last attempt's
+// result (when, manual or automatic, how many bundles to where, or why it failed) and what
+// is sent at all, as GET /api/v1/telemetry tells them.
+function uploadStatus(box, tel) {
+  const r = tel.lastResult;
+  clear(box,
+    h('p', { id: 'upload-last', text: t('upload.last', { when: tel.lastSuccess ? dateTime(tel.lastSuccess) : t('upload.notAvailable') }) }),
+    r ? h('p', { id: 'upload-result', class: r.ok ? 'ok' : 'error', 'data-ok': String(r.ok),
+      text: r.ok ? t('upload.resultOk', { when: dateTime(r.time), type: t(`upload.type.${r.uploadType === 'Manual' ? 'manual' : 'auto'}`), count: num((r.bundles || []).length), endpoint: r.endpoint || '' })
+        : t('upload.failed', { message: r.message || r.code }) }) : null,
+    h('p', { class: 'muted', text: tel.why }));
+}
