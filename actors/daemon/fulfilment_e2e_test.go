@@ -1,7 +1,6 @@
 package daemon_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -16,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -68,8 +66,6 @@ type vendor struct {
 	store string
 	url   string
 	ca    string
-	cmd   *exec.Cmd
-	out   bytes.Buffer
 }
 
 const testCode = "LA-0001-TEST"
@@ -82,45 +78,19 @@ func startVendor(t *testing.T, keyPath string) *vendor {
 	v.store = filepath.Join(v.dir, "store.json")
 	v.licgen("entitle", "-store", v.store, "-code", testCode, "-customer", "Example Inc", "-feature", "XDT_PLT_CCS",
 		"-count", "10", "-css", "2027.0101", "-vendor-string", ";LT=Retail;GP=720;SA=0")
-	ready := filepath.Join(v.dir, "ready.json")
-	v.ca = filepath.Join(v.dir, "ca.pem")
-	v.cmd = exec.Command(v.bin, "serve", "-key", keyPath, "-store", v.store, "-addr", "127.0.0.1:0",
-		"-tls-cert-out", v.ca, "-ready-file", ready)
-	v.cmd.Stdout, v.cmd.Stderr = &v.out, &v.out
-	if err := v.cmd.Start(); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	f, err := bench.StartFulfilment(ctx, bench.FulfilmentOptions{Binary: v.bin, Key: keyPath, Store: v.store, Dir: v.dir})
+	if err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan struct{})
-	go func() { _ = v.cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
-		_ = v.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			_ = v.cmd.Process.Kill()
-			t.Errorf("licgen serve did not stop on SIGTERM")
+		if err := f.Stop(15 * time.Second); err != nil {
+			t.Error(err)
 		}
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		b, err := os.ReadFile(ready)
-		if err == nil {
-			var r struct{ URL string }
-			if json.Unmarshal(b, &r) == nil && r.URL != "" {
-				v.url = r.URL
-				return v
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("licgen serve exited: %s", v.out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("licgen serve not ready: %s", v.out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	v.url, v.ca = f.URL, f.CA
+	return v
 }
 
 func (v *vendor) licgen(args ...string) string {

@@ -42,7 +42,8 @@ func params(s string) []string {
 
 // TestCataloguesAgree: every language has exactly the English catalogue's keys, each text
 // with the same {parameters}, none empty; the translations are real (most texts differ
-// from the English); every key the pages ask for literally, t('key'), is in the catalogue.
+// from the English); every key the pages ask for literally, t('key'), is in the catalogue;
+// every alert kind has a title and a body template.
 func TestCataloguesAgree(t *testing.T) {
 	files, err := Files()
 	if err != nil {
@@ -86,6 +87,22 @@ func TestCataloguesAgree(t *testing.T) {
 		for _, m := range used.FindAllStringSubmatch(string(b), -1) {
 			if _, ok := en[m[1]]; !ok {
 				t.Errorf("%s asks for %q, which the catalogue lacks", name, m[1])
+			}
+		}
+	}
+	// Every alert kind the bell knows (app.js's FIX) has a title and a body template.
+	fix := regexp.MustCompile(`(?s)const FIX = \{(.*?)\};`).FindStringSubmatch(string(files["js/app.js"]))
+	if fix == nil {
+		t.Fatal("app.js has no FIX table of alert kinds")
+	}
+	kinds := regexp.MustCompile(`'([a-z-]+)':`).FindAllStringSubmatch(fix[1], -1)
+	if len(kinds) < 14 {
+		t.Errorf("app.js's FIX lists %d alert kinds, want the 14 of actors/alerts", len(kinds))
+	}
+	for _, k := range kinds {
+		for _, key := range []string{"alert." + k[1], "alertBody." + k[1]} {
+			if _, ok := en[key]; !ok {
+				t.Errorf("the alert kind %s has no %q in the catalogue", k[1], key)
 			}
 		}
 	}

@@ -2,50 +2,26 @@ package e2e
 
 import (
 	"bytes"
-	"context"
-	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"mime/multipart"
-	"net"
 	nethttp "net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/licd/licd/bench"
 	licdhttp "github.com/licd/licd/http"
+	"github.com/licd/licd/http/internal/e2eutil"
 	"github.com/licd/licd/license"
 )
 
 var licdBinary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "licd-api-e2e-bin")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	licdBinary, err = bench.BuildLicd("../..", dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { e2eutil.Main(m, "../..", &licdBinary) }
 
 const testHost = "licd-api-test-host"
 
@@ -99,49 +75,13 @@ func (f *fixture) writeLicense(name, text string) {
 // install a certificate used by the Citrix Licensing Manager").
 func (f *fixture) installCert(org string) {
 	f.t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: "localhost", Organization: []string{org}},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true, IsCA: true, DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	kder, _ := x509.MarshalPKCS8PrivateKey(key)
-	certPath, keyPath := licdhttp.CertPaths(f.dataDir())
-	_ = os.MkdirAll(filepath.Dir(certPath), 0o700)
-	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
-		f.t.Fatal(err)
-	}
-	if err := os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		f.t.Fatal(err)
-	}
+	e2eutil.InstallCert(f.t, f.dataDir(), org)
 }
 
 // issue returns a license file signed by the fixture's key with the given lines.
 func (f *fixture) issue(lines ...license.LineSpec) string {
 	f.t.Helper()
-	for i := range lines {
-		if lines[i].Expiry.IsZero() && !lines[i].Permanent {
-			lines[i].Permanent = true
-		}
-		if lines[i].CSS == 0 {
-			lines[i].CSS = 20991231
-		}
-		if lines[i].DupGroup == "" {
-			lines[i].DupGroup = "V"
-		}
-	}
-	text, err := license.IssueFile(license.IssueSpec{HostName: testHost, Lines: lines}, f.priv)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return text
+	return e2eutil.Issue(f.t, f.priv, testHost, lines...)
 }
 
 // signedText signs a license line written out in full (for attributes LineSpec lacks).
@@ -168,19 +108,7 @@ type env struct {
 // start starts licd with the API on a free port and a client that trusts its certificate.
 func (f *fixture) start(args ...string) *env {
 	f.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	srv, err := bench.StartServer(ctx, bench.ServerOptions{Binary: licdBinary, DataDir: f.dataDir(), Hostname: testHost,
-		Trust: []string{f.pubPath}, Args: append([]string{"-api-port", "-1", "-log-level", "error"}, args...)})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	e := &env{t: f.t, f: f, srv: srv}
-	f.t.Cleanup(func() {
-		if err := srv.Stop(30 * time.Second); err != nil {
-			f.t.Errorf("licd did not stop cleanly: %v", err)
-		}
-	})
+	e := &env{t: f.t, f: f, srv: e2eutil.Start(f.t, licdBinary, f.dataDir(), testHost, f.pubPath, args...)}
 	e.connect()
 	return e
 }
@@ -188,31 +116,13 @@ func (f *fixture) start(args ...string) *env {
 // connect reads the API's port from the ports file and trusts the certificate in force.
 func (e *env) connect() {
 	e.t.Helper()
-	b, err := os.ReadFile(filepath.Join(e.f.dataDir(), "ports.json"))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var ports struct{ API int }
-	if err := json.Unmarshal(b, &ports); err != nil || ports.API == 0 {
-		e.t.Fatalf("ports file %s has no api port: %v", b, err)
-	}
-	e.base = fmt.Sprintf("https://127.0.0.1:%d", ports.API)
+	e.base = e2eutil.APIBase(e.t, e.f.dataDir())
 	e.hc = e.client()
 }
 
 func (e *env) client() *nethttp.Client {
 	e.t.Helper()
-	certPath, _ := licdhttp.CertPaths(e.f.dataDir())
-	pemBytes, err := os.ReadFile(certPath)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pemBytes) {
-		e.t.Fatalf("%s holds no certificate", certPath)
-	}
-	return &nethttp.Client{Timeout: 60 * time.Second, Transport: &nethttp.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: pool}, DisableKeepAlives: true}}
+	return e2eutil.Client(e.t, e.f.dataDir())
 }
 
 // caller is how a request authenticates: nothing, a session (cookie and CSRF token) or a
@@ -329,11 +239,7 @@ const adminPassword = "correct horse battery staple"
 // initialPassword is the first start's one-time admin password, from its 0600 file.
 func (e *env) initialPassword() string {
 	e.t.Helper()
-	b, err := os.ReadFile(filepath.Join(e.f.dataDir(), "initial-admin-password"))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return strings.TrimSpace(string(b))
+	return e2eutil.InitialPassword(e.t, e.f.dataDir())
 }
 
 // admin logs in as the first admin and changes its one-time password.

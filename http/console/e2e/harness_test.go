@@ -3,21 +3,12 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
-	"net"
 	nethttp "net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -33,29 +24,17 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/licd/licd/bench"
 	licdhttp "github.com/licd/licd/http"
+	"github.com/licd/licd/http/internal/e2eutil"
 	"github.com/licd/licd/license"
 )
 
 var licdBinary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "licd-console-e2e-bin")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	licdBinary, err = bench.BuildLicd("../../..", dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { e2eutil.Main(m, "../../..", &licdBinary, "licgen") }
 
 const testHost = "licd-console-test-host"
 
@@ -67,37 +46,30 @@ const testHost = "licd-console-test-host"
 type server struct {
 	t        testing.TB
 	dir      string
-	priv     []byte
 	srv      *bench.Server
 	base     string
 	hc       *nethttp.Client
 	spki     string // base64 SHA-256 of the certificate's public key, for Chromium
-	issueKey func(license.IssueSpec) string
+	issueKey func(...license.LineSpec) string
 }
 
-func startServer(t testing.TB, files map[string]func(issue func(...license.LineSpec) string) string, args ...string) *server {
+// newServer makes the data directory: a vendor key pair, the start-up license, the license
+// files the test gives and the API's certificate. start then starts licd on it.
+func newServer(t testing.TB, files map[string]func(issue func(...license.LineSpec) string) string) *server {
 	t.Helper()
 	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	if err := os.MkdirAll(filepath.Join(data, "MyFiles"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, "data", "MyFiles"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	pub, priv, err := license.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := filepath.Join(dir, "keys")
-	if err := license.WriteKeyPair(keys, pub, priv); err != nil {
+	if err := license.WriteKeyPair(filepath.Join(dir, "keys"), pub, priv); err != nil {
 		t.Fatal(err)
 	}
 	s := &server{t: t, dir: dir}
-	s.issueKey = func(spec license.IssueSpec) string {
-		text, err := license.IssueFile(spec, priv)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return text
-	}
+	s.issueKey = func(lines ...license.LineSpec) string { return e2eutil.Issue(t, priv, testHost, lines...) }
 	startup, err := license.StartupLicenseFile(testHost, priv)
 	if err != nil {
 		t.Fatal(err)
@@ -106,38 +78,25 @@ func startServer(t testing.TB, files map[string]func(issue func(...license.LineS
 	for name, mk := range files {
 		s.write(name, mk(s.issue))
 	}
-	s.spki = installCert(t, data)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	srv, err := bench.StartServer(ctx, bench.ServerOptions{Binary: licdBinary, DataDir: data, Hostname: testHost,
-		Trust: []string{filepath.Join(keys, "vendor.pub")}, Args: append([]string{"-api-port", "-1", "-log-level", "error"}, args...)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.srv = srv
-	t.Cleanup(func() {
-		if err := srv.Stop(30 * time.Second); err != nil {
-			t.Errorf("licd did not stop cleanly: %v", err)
-		}
-	})
-	b, err := os.ReadFile(filepath.Join(data, "ports.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ports struct{ API int }
-	if err := json.Unmarshal(b, &ports); err != nil || ports.API == 0 {
-		t.Fatalf("ports file %s has no api port: %v", b, err)
-	}
-	s.base = fmt.Sprintf("https://127.0.0.1:%d", ports.API)
-	certPath, _ := licdhttp.CertPaths(data)
-	pemBytes, err := os.ReadFile(certPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pemBytes)
-	s.hc = &nethttp.Client{Timeout: 30 * time.Second, Transport: &nethttp.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	s.spki = e2eutil.InstallCert(t, s.dataDir(), "licd console e2e")
 	return s
+}
+
+// keyPath is the vendor's private key (what a fulfilment service signs with).
+func (s *server) keyPath() string { return filepath.Join(s.dir, "keys", license.PrivateKeyFile) }
+
+// start starts licd on the data directory with more flags, and a client of its API.
+func (s *server) start(args ...string) *server {
+	s.t.Helper()
+	s.srv = e2eutil.Start(s.t, licdBinary, s.dataDir(), testHost, filepath.Join(s.dir, "keys", license.PublicKeyFile), args...)
+	s.base = e2eutil.APIBase(s.t, s.dataDir())
+	s.hc = e2eutil.Client(s.t, s.dataDir())
+	return s
+}
+
+func startServer(t testing.TB, files map[string]func(issue func(...license.LineSpec) string) string, args ...string) *server {
+	t.Helper()
+	return newServer(t, files).start(args...)
 }
 
 func (s *server) dataDir() string { return filepath.Join(s.dir, "data") }
@@ -151,60 +110,12 @@ func (s *server) write(name, text string) {
 
 // issue signs a license file for the test host with the given lines (permanent, CSS date
 // 2099.1231 unless they say otherwise).
-func (s *server) issue(lines ...license.LineSpec) string {
-	for i := range lines {
-		if lines[i].Expiry.IsZero() && !lines[i].Permanent {
-			lines[i].Permanent = true
-		}
-		if lines[i].CSS == 0 {
-			lines[i].CSS = 20991231
-		}
-		if lines[i].DupGroup == "" {
-			lines[i].DupGroup = "V"
-		}
-	}
-	return s.issueKey(license.IssueSpec{HostName: testHost, Lines: lines})
-}
-
-// installCert writes an ECDSA certificate for 127.0.0.1 to DATA/tls and returns its public
-// key's SPKI hash, which Chromium is told to accept (and no other certificate).
-func installCert(t testing.TB, data string) string {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: "127.0.0.1", Organization: []string{"licd console e2e"}},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true, IsCA: true, DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, _ := x509.MarshalPKCS8PrivateKey(key)
-	certPath, keyPath := licdhttp.CertPaths(data)
-	_ = os.MkdirAll(filepath.Dir(certPath), 0o700)
-	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	spki, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	sum := sha256.Sum256(spki)
-	return base64.StdEncoding.EncodeToString(sum[:])
-}
+func (s *server) issue(lines ...license.LineSpec) string { return s.issueKey(lines...) }
 
 // initialPassword is the first start's one-time admin password, from its 0600 file.
 func (s *server) initialPassword() string {
 	s.t.Helper()
-	b, err := os.ReadFile(filepath.Join(s.dataDir(), "initial-admin-password"))
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return strings.TrimSpace(string(b))
+	return e2eutil.InitialPassword(s.t, s.dataDir())
 }
 
 // apiSession is a Go client's session on the API, to check what the console did.
@@ -478,4 +389,87 @@ func (b *browserSession) wait(what, cond string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// tabTo presses Tab until the focus is on the element sel matches (at most 80 times).
+func (b *browserSession) tabTo(sel string) {
+	b.t.Helper()
+	for range 80 {
+		if eval[bool](b, fmt.Sprintf(`!!document.activeElement && document.activeElement.matches(%q)`, sel)) {
+			return
+		}
+		b.do("press Tab", chromedp.KeyEvent(kb.Tab))
+	}
+	b.shot("failed-tab")
+	b.t.Fatalf("Tab never reached %s (the focus is on %s)", sel, eval[string](b, `document.activeElement.outerHTML.slice(0, 120)`))
+}
+
+// ---- The servers licd talks to: the vendor's fulfilment service and the usage data
+// upload endpoint, both real HTTPS servers on loopback.
+
+// fulfilment starts `licgen serve` signing with the server's vendor key, with one
+// entitlement of count licenses of feature under code, and returns it with its store.
+func (s *server) fulfilment(code, feature string, count int) (*bench.Fulfilment, string) {
+	s.t.Helper()
+	dir := s.t.TempDir()
+	store := filepath.Join(dir, "store.json")
+	s.licgen("entitle", "-store", store, "-code", code, "-customer", "Example Inc", "-feature", feature,
+		"-count", fmt.Sprint(count), "-css", "2027.0101", "-vendor-string", ";LT=Retail;GP=720;SA=0")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	f, err := bench.StartFulfilment(ctx, bench.FulfilmentOptions{Binary: filepath.Join(filepath.Dir(licdBinary), "licgen"),
+		Key: s.keyPath(), Store: store, Dir: dir})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() {
+		if err := f.Stop(15 * time.Second); err != nil {
+			s.t.Error(err)
+		}
+	})
+	return f, store
+}
+
+// licgen runs a licgen command (entitle, renew) and fails the test when it fails.
+func (s *server) licgen(args ...string) {
+	s.t.Helper()
+	if out, err := exec.Command(filepath.Join(filepath.Dir(licdBinary), "licgen"), args...).CombinedOutput(); err != nil {
+		s.t.Fatalf("licgen %v: %v\n%s", args, err, out)
+	}
+}
+
+// uploads is an HTTPS endpoint that takes the usage data bundles and remembers their names.
+type uploads struct {
+	srv *httptest.Server
+	ca  string
+	mu  sync.Mutex
+	got []string
+}
+
+func newUploads(t testing.TB) *uploads {
+	t.Helper()
+	u := &uploads{}
+	u.srv = httptest.NewTLSServer(nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
+		if _, err := io.Copy(io.Discard, r.Body); err != nil || r.Method != nethttp.MethodPost || r.Header.Get("Content-Type") != "application/zip" {
+			nethttp.Error(w, "want a POST of a zip", nethttp.StatusBadRequest)
+			return
+		}
+		u.mu.Lock()
+		u.got = append(u.got, r.Header.Get("X-Licd-Bundle"))
+		u.mu.Unlock()
+		w.WriteHeader(nethttp.StatusNoContent)
+	}))
+	t.Cleanup(u.srv.Close)
+	u.ca = filepath.Join(t.TempDir(), "uploads-ca.pem")
+	if err := os.WriteFile(u.ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: u.srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// bundles are the names of the bundles received so far.
+func (u *uploads) bundles() []string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return append([]string(nil), u.got...)
 }

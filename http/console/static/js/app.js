@@ -2,7 +2,7 @@
 // the tabs (Dashboard, Historical Use, Install Licenses, Update Licenses, Product
 // Information) and Settings, each page a module of ./pages loaded when first shown.
 import { h, clear, icon, uid } from './dom.js';
-import { t, guess, setLanguage, language, LANGS, LANG_NAMES, pick, dateTime } from './i18n.js';
+import { t, guess, setLanguage, language, LANGS, LANG_NAMES, pick, dateTime, date, num, placeholders } from './i18n.js';
 import { get, post, put, del, setCSRF, onUnauthenticated, ApiError } from './api.js';
 import { toast, errorBox, problemText } from './ui.js';
 
@@ -323,9 +323,25 @@ function renderAlerts() {
         const when = a.until ? t('alerts.until', { date: dateTime(a.until) }) : '';
         return h('li', { class: `alert ${alertColour(a)}`, 'data-kind': a.kind },
           h('a', { href: `#/${FIX[a.kind] || 'dashboard'}`, onclick: () => toggleAlerts(false) }, h('strong', { text: title })),
-          h('p', { class: 'detail', text: a.message }),
+          h('p', { class: 'detail', text: alertBody(a) }),
           when ? h('p', { class: 'when', text: when }) : null);
       })));
+}
+
+// alertBody is an alert's sentence in the console's language: its kind's template filled
+// with the API's structured fields (subject, days left, since, until; the API's own
+// sentence only where the reason exists nowhere else). The API's English message is the
+// fallback when the catalogue has no template for the kind or the alert lacks a field the
+// template needs.
+export function alertBody(a) {
+  const key = `alertBody.${a.kind}`;
+  const params = { subject: a.subject, message: a.message };
+  if (typeof a.daysLeft === 'number') params.days = num(a.daysLeft);
+  if (a.until) params.until = date(a.until);
+  if (a.since) params.since = date(a.since);
+  const need = placeholders(key);
+  if (!need.length || need.some((p) => params[p] === undefined || params[p] === '')) return a.message;
+  return t(key, params);
 }
 
 function toggleAlerts(open) {

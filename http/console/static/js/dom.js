@@ -82,10 +82,9 @@ export function icon(name) {
   const paths = {
     bell: 'M12 3a6 6 0 0 0-6 6v4l-2 3v1h16v-1l-2-3V9a6 6 0 0 0-6-6zm-2 16a2 2 0 0 0 4 0z',
     gear: 'M12 8a4 4 0 1 0 0 8 4 4 0 0 0 0-8zm9 5v-2l-2.2-.5a7 7 0 0 0-.7-1.7l1.2-1.9-1.4-1.4-1.9 1.2a7 7 0 0 0-1.7-.7L13.8 3h-2l-.5 2.2a7 7 0 0 0-1.7.7L7.7 4.7 6.3 6.1l1.2 1.9a7 7 0 0 0-.7 1.7L4.6 11v2l2.2.5c.2.6.4 1.2.7 1.7l-1.2 1.9 1.4 1.4 1.9-1.2c.5.3 1.1.5 1.7.7l.5 2.2h2l.5-2.2c.6-.2 1.2-.4 1.7-.7l1.9 1.2 1.4-1.4-1.2-1.9c.3-.5.5-1.1.7-1.7z',
-    chevron: 'M9 6l6 6-6 6',
     down: 'M6 9l6 6 6-6',
   };
-  const stroke = name === 'chevron' || name === 'down';
+  const stroke = name === 'down';
   return s('svg', { class: `icon icon-${name}`, viewBox: '0 0 24 24', 'aria-hidden': 'true', focusable: 'false' },
     s('path', { d: paths[name], class: stroke ? 'stroke' : 'fill' }));
 }

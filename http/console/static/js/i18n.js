@@ -57,6 +57,11 @@ export function t(key, params) {
 // has tells whether the catalogue has a key (optional texts, such as an alert kind's).
 export function has(key) { return typeof catalogue[key] === 'string'; }
 
+// placeholders are the {names} a key's text asks for (none when the key is missing).
+export function placeholders(key) {
+  return has(key) ? [...catalogue[key].matchAll(/\{(\w+)\}/g)].map((m) => m[1]) : [];
+}
+
 export function num(n) {
   return new Intl.NumberFormat(lang).format(n);
 }

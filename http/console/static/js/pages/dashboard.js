@@ -62,7 +62,7 @@ function rows(p, open) {
       detail.hidden = !now;
       button.setAttribute('aria-expanded', String(now));
       if (now) open.add(p.feature); else open.delete(p.feature);
-    } }, icon('chevron'));
+    } }, icon('down'));
   return [
     h('tr', { class: 'product', 'data-feature': p.feature },
       h('th', { scope: 'row' }, h('span', { text: name }), p.name ? h('span', { class: 'muted feature', text: ` ${p.feature}` }) : null),
@@ -74,8 +74,10 @@ function rows(p, open) {
   ];
 }
 
+// poolType is the pool's license type (LT=) as the API gives it, translated when the
+// catalogue knows it; a pool without one shows a dash, not an empty cell.
 function poolType(type) {
-  if (!type) return '';
+  if (!type) return h('span', { class: 'none', 'aria-label': t('pool.noType'), text: '—' });
   const key = `type.${type}`;
   return has(key) ? t(key) : type;
 }

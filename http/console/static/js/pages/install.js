@@ -28,14 +28,14 @@ export async function render(root, ctx) {
         radio('code', t('install.useCode'), true), radio('file', t('install.useFile'), false)),
       codePanel, filePanel),
     section(t('install.filesTitle'), files));
-  codeForm(codePanel, ctx);
+  codeForm(codePanel, ctx, () => listFiles(files));
   fileForm(filePanel, ctx, () => listFiles(files));
   await listFiles(files);
 }
 
 // ---- Use license access code.
 
-function codeForm(panel, ctx) {
+function codeForm(panel, ctx, refreshFiles) {
   const code = h('input', { id: 'access-code', autocomplete: 'off', spellcheck: 'false' });
   const out = h('div', { class: 'out', id: 'code-out', 'aria-live': 'polite' });
   const show = h('button', { type: 'submit', class: 'primary', id: 'code-display', text: t('install.displayLicenses') });
@@ -43,8 +43,7 @@ function codeForm(panel, ctx) {
     ev.preventDefault();
     busy(show, out, async () => {
       try {
-        const ents = await get(`/fulfilment/entitlements${query({ code: code.value.trim() })}`);
-        clear(out, entitlements(ents, ctx));
+        await lookup(code.value.trim(), null);
       } catch (err) {
         if (err instanceof ApiError && err.problem.errors && err.problem.errors.reason === 'not-configured') {
           clear(out, h('p', { class: 'notice', id: 'code-not-configured', text: t('install.notConfigured') }));
@@ -54,21 +53,32 @@ function codeForm(panel, ctx) {
       }
     });
   } }, field(t('install.accessCode'), code, t('install.accessCodeHint')), show), out);
+
+  // lookup shows the code's entitlements as the service counts them now; after an install,
+  // with the file it became and the way to the Dashboard.
+  async function lookup(c, installed) {
+    const ents = await get(`/fulfilment/entitlements${query({ code: c })}`);
+    clear(out, installed ? h('p', { class: 'ok', role: 'status', id: 'code-installed' }, t('install.installedFile', { file: installed.file }), ' ',
+      h('a', { href: '#/dashboard', text: t('install.toDashboard') })) : null,
+    entitlements(ents, ctx, async (res) => {
+      ctx.refreshAlerts();
+      refreshFiles();
+      await lookup(c, res);
+    }));
+  }
 }
 
-function entitlements(ents, ctx) {
+function entitlements(ents, ctx, installed) {
   if (!ents.entitlements.length) return h('p', { text: t('install.noEntitlements') });
   return h('div', { class: 'table-wrap' }, table(t('install.entitlements'),
     [t('install.product'), t('install.quantityAvailable'), t('install.alreadyUsed'), t('install.action')],
     ents.entitlements.map((e) => {
       const qty = h('input', { type: 'number', min: '1', max: String(e.available), value: String(e.available), 'aria-label': t('install.quantityOf', { name: e.feature }) });
       const out = h('div', { class: 'out', 'aria-live': 'polite' });
-      const go = h('button', { type: 'button', class: 'primary', disabled: e.available < 1, text: t('install.install'), onclick: () => busy(go, out, async () => {
-        const res = await post('/fulfilment/installs', { code: ents.code, entitlement: e.id, quantity: Number(qty.value) });
-        clear(out, h('span', { class: 'ok', text: t('install.installedFile', { file: res.file }) }));
-        ctx.refreshAlerts();
+      const go = h('button', { type: 'button', class: 'primary code-install', disabled: e.available < 1, text: t('install.install'), onclick: () => busy(go, out, async () => {
+        await installed(await post('/fulfilment/installs', { code: ents.code, entitlement: e.id, quantity: Number(qty.value) }));
       }) });
-      return h('tr', null,
+      return h('tr', { 'data-entitlement': e.id, 'data-feature': e.feature },
         h('th', { scope: 'row' }, h('span', { text: productName(e) }), h('span', { class: 'muted feature', text: ` ${modelName(e.model)} · ${e.css}` })),
         h('td', { class: 'num', text: `${num(e.available)} / ${num(e.quantity)}` }),
         h('td', { class: 'num', text: num(e.allocated) }),

@@ -3,7 +3,7 @@
 // language, Support Bundle) and Usage and Statistics (data sharing, upload information,
 // historical use retention). Every change is one API call; what the server answers is
 // shown, in force or pending the next start.
-import { h, clear, field, table } from '../dom.js';
+import { h, clear, field, table, uid } from '../dom.js';
 import { t, num, dateTime, LANGS, LANG_NAMES, pick, language } from '../i18n.js';
 import { get, put, post, patch, del } from '../api.js';
 import { busy, pageTitle, section, toast } from '../ui.js';
@@ -61,12 +61,33 @@ async function showAccounts(box, ctx) {
       else await del(`/accounts/${encodeURIComponent(r.name)}`);
       await showAccounts(box, ctx);
     }) });
+    const members = r.type === 'group' ? h('button', { type: 'button', class: 'members-edit', text: t('account.editMembers'),
+      'aria-label': t('account.membersOf', { name: r.name }), 'aria-expanded': 'false',
+      onclick: () => editMembers(r, acc.accounts, out, members, () => showAccounts(box, ctx)) }) : null;
     return h('tr', { 'data-account': r.name },
-      h('th', { scope: 'row' }, h('span', { text: r.name }), r.type === 'group' && r.members.length ? h('span', { class: 'muted feature', text: ` (${r.members.join(', ')})` }) : null),
+      h('th', { scope: 'row' }, h('span', { text: r.name }), r.type === 'group' ? h('span', { class: 'muted feature members', text: r.members.length ? ` (${r.members.join(', ')})` : ` (${t('account.noMembers')})` }) : null),
       h('td', null, h('span', { class: `tag ${r.role === 'admin' ? 'red' : 'green'}`, text: roleName(r.role) })),
       h('td', { text: t(r.type === 'group' ? 'account.group' : 'account.individual') }),
-      h('td', null, h('div', { class: 'actions' }, role, update, remove), out));
+      h('td', null, h('div', { class: 'actions' }, role, update, members, remove), out));
   })));
+}
+
+// editMembers opens, under a group's row, the accounts to tick as its members (added or
+// removed in one PUT of the group, its role kept).
+function editMembers(group, accounts, out, button, refresh) {
+  const boxes = accounts.map((a) => h('input', { type: 'checkbox', id: uid('member'), 'data-member': a.name, checked: group.members.includes(a.name) }));
+  const save = h('button', { type: 'button', class: 'primary members-save', text: t('common.save'), onclick: () => busy(save, result, async () => {
+    await put(`/groups/${encodeURIComponent(group.name)}`, { role: group.role, members: boxes.filter((b) => b.checked).map((b) => b.dataset.member) });
+    toast(t('account.updated', { name: group.name }));
+    await refresh();
+  }) });
+  const result = h('div', { class: 'out', 'aria-live': 'polite' });
+  const close = () => { clear(out); button.setAttribute('aria-expanded', 'false'); button.focus(); };
+  clear(out, h('fieldset', { class: 'members-box' }, h('legend', { text: t('account.membersOf', { name: group.name }) }),
+    boxes.map((b) => h('label', { class: 'choice', for: b.id }, b, h('span', { text: b.dataset.member }))),
+    h('div', { class: 'actions' }, save, h('button', { type: 'button', text: t('common.cancel'), onclick: close })), result));
+  button.setAttribute('aria-expanded', 'true');
+  if (boxes.length) boxes[0].focus();
 }
 
 function addForm(refresh) {
@@ -157,12 +178,13 @@ async function server(body, ctx) {
     const edit = h('button', { type: 'button', id: 'proxy-edit', text: t('common.edit'), onclick: () => {
       const input = h('input', { id: 'proxy-input', value: proxy, placeholder: 'http://proxy.example.com:8080' });
       const out = h('div', { class: 'out', 'aria-live': 'polite' });
-      const ok = h('button', { type: 'button', class: 'primary', text: t('common.save'), onclick: () => busy(ok, out, async () => {
+      const ok = h('button', { type: 'button', class: 'primary', id: 'proxy-save', text: t('common.save'), onclick: () => busy(ok, out, async () => {
         let v = input.value.trim();
         if (v && !/^https?:\/\//.test(v)) v = `http://${v}`;
         await put('/settings', { proxy: v });
-        proxy = v;
+        proxy = (await get('/settings')).settings.proxy.value;
         showProxy();
+        toast(t('settings.saved'));
       }) });
       clear(proxyBox, field(t('proxy.label'), input, t('proxy.hint')), h('div', { class: 'actions' }, ok, h('button', { type: 'button', onclick: showProxy, text: t('common.cancel') })), out);
       input.focus();
@@ -227,17 +249,29 @@ async function usage(body) {
       return h('label', { class: 'choice', for: input.id }, input, h('span', { text: t(`sharing.${v}`) }));
     }), h('p', { class: 'hint', text: t('sharing.telemetry') }), out);
   const upOut = h('div', { class: 'out', 'aria-live': 'polite', id: 'upload-out' });
-  const last = h('p', { id: 'upload-last', text: t('upload.last', { when: tel.lastSuccess ? dateTime(tel.lastSuccess) : t('upload.notAvailable') }) });
+  const status = h('div', { id: 'upload-status' });
   const now = h('button', { type: 'button', class: 'primary', id: 'upload-now', text: t('upload.now') });
   now.addEventListener('click', () => busy(now, upOut, async () => {
     const rep = await post('/telemetry/upload');
-    clear(upOut, h('p', { class: rep.sent ? 'ok' : 'notice', text: rep.sent ? t('upload.sent') : t('upload.notSent', { why: rep.why || '' }) }));
+    clear(upOut, h('p', { class: rep.sent ? 'ok' : 'notice', role: 'status', text: rep.sent ? t('upload.sent') : t('upload.notSent', { why: rep.why || '' }) }));
+    uploadStatus(status, await get('/telemetry'));
   }));
+  uploadStatus(status, tel);
   clear(body,
     section(t('sharing.title'), choice),
-    section(t('upload.title'), h('p', { text: t('upload.intro') }), last,
-      tel.lastResult && !tel.lastResult.ok ? h('p', { class: 'error', text: t('upload.failed', { message: tel.lastResult.message || tel.lastResult.code }) }) : null,
-      h('p', { class: 'muted', text: tel.why }), now, upOut),
+    section(t('upload.title'), h('p', { text: t('upload.intro') }), status, now, upOut),
     section(t('history.retentionTitle'), await retentionBlock()));
 }
 
+// uploadStatus is "Upload information": the last successful upload, the last attempt's
+// result (when, manual or automatic, how many bundles to where, or why it failed) and what
+// is sent at all, as GET /api/v1/telemetry tells them.
+function uploadStatus(box, tel) {
+  const r = tel.lastResult;
+  clear(box,
+    h('p', { id: 'upload-last', text: t('upload.last', { when: tel.lastSuccess ? dateTime(tel.lastSuccess) : t('upload.notAvailable') }) }),
+    r ? h('p', { id: 'upload-result', class: r.ok ? 'ok' : 'error', 'data-ok': String(r.ok),
+      text: r.ok ? t('upload.resultOk', { when: dateTime(r.time), type: t(`upload.type.${r.uploadType === 'Manual' ? 'manual' : 'auto'}`), count: num((r.bundles || []).length), endpoint: r.endpoint || '' })
+        : t('upload.failed', { message: r.message || r.code }) }) : null,
+    h('p', { class: 'muted', text: tel.why }));
+}

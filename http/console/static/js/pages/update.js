@@ -20,17 +20,17 @@ export async function render(root, ctx) {
       [t('update.product'), t('update.quantity'), t('update.css'), t('install.action')],
       st.available.map((o) => {
         const o2 = h('div', { class: 'out', 'aria-live': 'polite' });
-        const go = h('button', { type: 'button', class: 'primary', text: t('update.install'), onclick: () => busy(go, o2, async () => {
+        const go = h('button', { type: 'button', class: 'primary renewal-install', text: t('update.install'), onclick: () => busy(go, o2, async () => {
           await post(`/renewals/${encodeURIComponent(o.sn)}/install`);
           ctx.refreshAlerts();
           await show(await get('/renewals'));
         }) });
-        return h('tr', null, h('th', { scope: 'row', text: o.feature }), h('td', { class: 'num', text: num(o.quantity) }),
+        return h('tr', { 'data-feature': o.feature }, h('th', { scope: 'row', text: o.feature }), h('td', { class: 'num', text: num(o.quantity) }),
           h('td', { text: o.installed_css ? `${o.installed_css} → ${o.css}` : o.css }), h('td', null, go, o2));
       })));
     clear(installed, st.installed.length === 0 ? h('p', { text: t('update.noneInstalled') }) : table(t('update.installedTitle'),
       [t('update.product'), t('update.css'), t('update.file'), t('update.when')],
-      st.installed.map((r) => h('tr', null, h('th', { scope: 'row', text: r.feature }),
+      st.installed.map((r) => h('tr', { 'data-feature': r.feature }, h('th', { scope: 'row', text: r.feature }),
         h('td', { text: r.was ? `${r.was} → ${r.css}` : r.css }), h('td', { text: r.file }), h('td', { text: dateTime(r.at) })))));
   }
 
