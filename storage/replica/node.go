@@ -505,8 +505,9 @@ type Member struct {
 	ID     uint64 `json:"id"`
 	Addr   string `json:"peer_addr"`
 	Leader bool   `json:"leader"`
-	Match  uint64 `json:"match"` // the last index known replicated to it (leader's view)
-	Lag    uint64 `json:"lag"`   // entries it is behind the leader's log (leader's view)
+	Active bool   `json:"active"` // heard from recently (leader's view; the leader itself always)
+	Match  uint64 `json:"match"`  // the last index known replicated to it (leader's view)
+	Lag    uint64 `json:"lag"`    // entries it is behind the leader's log (leader's view)
 }
 
 // Status is the group as this node sees it.
@@ -533,7 +534,7 @@ func (n *Node) Status() Status {
 	for _, id := range sortedIDs(n.cfg.Peers) {
 		m := Member{ID: id, Addr: n.cfg.Peers[id], Leader: id == rs.Lead}
 		if pr, ok := rs.Progress[id]; ok {
-			m.Match = pr.Match
+			m.Match, m.Active = pr.Match, pr.RecentActive || id == n.cfg.ID
 			if last > pr.Match {
 				m.Lag = last - pr.Match
 			}
