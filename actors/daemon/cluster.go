@@ -37,6 +37,9 @@ type ClusterConfig struct {
 	ElectionTicks int
 	// SnapshotEntries: the log is compacted behind a snapshot every this many entries.
 	SnapshotEntries uint64
+	// OnLead runs once this node's Daemon serves (the API and metrics listeners); the
+	// function it returns runs before that Daemon stops. nil: nothing.
+	OnLead func(d *Daemon) (stop func())
 }
 
 // sharedResources are what a cluster node lends the Daemon it runs while it leads.
@@ -69,6 +72,7 @@ type Cluster struct {
 
 	mu     sync.Mutex
 	d      *Daemon // while leading
+	onStop func()  // what OnLead returned for d
 	lmH    *handoff
 	vdH    *handoff
 	since  time.Time // when this node last became leader (for the logs)
@@ -204,9 +208,7 @@ func (c *Cluster) supervise() {
 		case <-ddone:
 			// lmdown on the leader: the whole node stops (cmd/licd waits on Done).
 			c.log.Info("the leader's daemon was shut down by lmdown; stopping the node")
-			c.mu.Lock()
-			c.d, c.lmH, c.vdH = nil, nil, nil
-			c.mu.Unlock()
+			c.stepDown() // already down: stops what OnLead started
 			close(c.downReq)
 			<-c.stop
 			return
@@ -244,6 +246,12 @@ func (c *Cluster) lead() error {
 	if err := c.store.Commit(b); err != nil {
 		c.log.Warn("cannot record this leader's address for the followers' redirects", zap.Error(err))
 	}
+	if c.cc.OnLead != nil {
+		stop := c.cc.OnLead(d)
+		c.mu.Lock()
+		c.onStop = stop
+		c.mu.Unlock()
+	}
 	c.log.Info("leading: serving products", zap.Uint64("id", c.cc.ID), zap.Duration("rebuilt_in", time.Since(start)))
 	return nil
 }
@@ -251,9 +259,12 @@ func (c *Cluster) lead() error {
 // stepDown stops the Daemon: its products lose their connections and go to the new leader.
 func (c *Cluster) stepDown() {
 	c.mu.Lock()
-	d := c.d
-	c.d, c.lmH, c.vdH = nil, nil, nil
+	d, onStop := c.d, c.onStop
+	c.d, c.lmH, c.vdH, c.onStop = nil, nil, nil, nil
 	c.mu.Unlock()
+	if onStop != nil {
+		onStop()
+	}
 	if d != nil {
 		c.log.Info("no longer leading: dropping the products, which go to the new leader")
 		d.Shutdown()
@@ -386,4 +397,12 @@ func (c *Cluster) Status() *wire.ClusterStatus {
 		cs.Members = append(cs.Members, wire.ClusterMember{ID: m.ID, PeerAddr: m.Addr, Leader: m.Leader, Active: m.Active, Match: m.Match, Lag: m.Lag})
 	}
 	return cs
+}
+
+// ClusterStatus is the replicated group this daemon leads, nil on a single server.
+func (d *Daemon) ClusterStatus() *wire.ClusterStatus {
+	if d.cfg.shared == nil || d.cfg.shared.cluster == nil {
+		return nil
+	}
+	return d.cfg.shared.cluster()
 }

@@ -95,9 +95,7 @@ func (d *Daemon) Status(feature string, detail bool) (*wire.Status, error) {
 	if inv != nil {
 		st.Files = inv.Files
 	}
-	if d.cfg.shared != nil && d.cfg.shared.cluster != nil {
-		st.Cluster = d.cfg.shared.cluster()
-	}
+	st.Cluster = d.ClusterStatus()
 	if feature == "" {
 		// The full status carries the alerts of the last evaluation (the alerts loop's, every
 		// -alerts-interval, or an alerts request's), so that lmstat can print them without

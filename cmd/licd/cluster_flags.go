@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -137,11 +138,31 @@ func peerList(cc daemon.ClusterConfig) string {
 }
 
 // runCluster serves as a cluster node until a signal or an lmdown on the leader.
-func runCluster(cfg daemon.Config, o clusterOptions, portsFile string, sig <-chan os.Signal, log *zap.Logger, stdout, stderr io.Writer) int {
+func runCluster(cfg daemon.Config, o clusterOptions, portsFile string, sig <-chan os.Signal, log *zap.Logger, stdout, stderr io.Writer,
+	apiOpt apiOptions, hostname string, metricsListen *metricsListener) int {
 	cc, err := o.config(cfg.ListenHost)
 	if err != nil {
 		fmt.Fprintln(stderr, "licd:", err)
 		return 2
+	}
+	// The leader serves the admin API and the metrics, as it serves the products; a node
+	// starts them when it becomes leader and stops them when it steps down.
+	cc.OnLead = func(d *daemon.Daemon) func() {
+		if err := metricsListen.start(d, log); err != nil {
+			log.Error("cannot serve metrics", zap.Error(err))
+		}
+		api, err := startAPI(d, cfg, apiOpt, hostname, log, stdout)
+		if err != nil {
+			log.Error("cannot serve the admin API", zap.Error(err))
+		}
+		return func() {
+			if api != nil {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				_ = api.Shutdown(ctx)
+				cancel()
+			}
+			metricsListen.stop()
+		}
 	}
 	c, err := daemon.StartCluster(cfg, cc)
 	if err != nil {

@@ -144,7 +144,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	if cluster.enabled {
-		return runCluster(cfg, cluster, portsFile, sig, log, stdout, stderr)
+		return runCluster(cfg, cluster, portsFile, sig, log, stdout, stderr, apiOpt, lay.Hostname, metricsListen)
 	}
 	d, err := daemon.Start(cfg)
 	if err != nil {
