@@ -165,7 +165,12 @@ func TestClusterLeaderKillLosesNoAcknowledgedGrant(t *testing.T) {
 	)
 	f := newFixture(t)
 	f.issue("ccs.lic", license.LineSpec{Feature: "XDT_PLT_CCS", Count: 1_000_000}, license.LineSpec{Feature: "MPS_ENT_CCU", Count: tight})
-	c := startCluster(t, f, 3, "50ms")
+	// LICD_TEST_CLUSTER_TICK=100ms measures the default timeouts (doc/HA.md's figures).
+	tick := "50ms"
+	if v := os.Getenv("LICD_TEST_CLUSTER_TICK"); v != "" {
+		tick = v
+	}
+	c := startCluster(t, f, 3, tick)
 	first, st := c.leader(20 * time.Second)
 	t.Logf("node %d leads (term %d)", first+1, st.Cluster.Term)
 
@@ -320,8 +325,8 @@ func TestClusterLeaderKillLosesNoAcknowledgedGrant(t *testing.T) {
 		t.Fatalf("only %d grants acknowledged: the test did not exercise the group", n)
 	}
 	sort.Slice(failovers, func(i, j int) bool { return failovers[i] < failovers[j] })
-	t.Logf("%d grants acknowledged, none lost; node %d leads; kill -9 to first grant by the new leader: min %v, max %v (tick 50ms, election 10 ticks)",
-		n, lead+1, failovers[0], failovers[len(failovers)-1])
+	t.Logf("%d grants acknowledged, none lost; node %d leads; kill -9 to first grant by the new leader: min %v, max %v (tick %s, election 10 ticks)",
+		n, lead+1, failovers[0], failovers[len(failovers)-1], tick)
 }
 
 // caughtUp waits until the leader sees node i active with no lag.
@@ -364,5 +369,93 @@ func TestClusterFollowerRedirectsToTheLeader(t *testing.T) {
 	defer cl.Close()
 	if _, err := cl.Checkout(ctx(t), wire.Checkout{Feature: "XDT_PLT_CCS", Device: "d1", User: "u"}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A rolling restart — every node stopped and started again in turn, the leader among them —
+// under load: no product sees a checkout fail (it rides the leader's restart in License
+// caching mode), and each node catches up after its restart.
+func TestClusterRollingRestartDeniesNothing(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("three restarts of three processes: run without -short and -race")
+	}
+	f := newFixture(t)
+	f.issue("ccs.lic", license.LineSpec{Feature: "XDT_PLT_CCS", Count: 1_000_000})
+	c := startCluster(t, f, 3, "50ms")
+	c.leader(20 * time.Second)
+	var (
+		grants, cachedGrants, failures atomic.Int64
+		failMu                         sync.Mutex
+		firstFailure                   error
+	)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range 4 {
+		cl, err := wire.Dial(ctx(t), c.addrs(), wire.ClientOptions{ClientID: fmt.Sprintf("rolling-%d", i), Product: "XDT",
+			RequestTimeout: 3 * time.Second, DialTimeout: time.Second, ReconnectMin: 50 * time.Millisecond,
+			ReconnectMax: 400 * time.Millisecond, Heartbeat: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cl.Close() })
+		for w := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for n := 0; ; n++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					dev := fmt.Sprintf("r%d-%d-%d", i, w, n)
+					cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+					g, err := cl.Checkout(cctx, wire.Checkout{Feature: "XDT_PLT_CCS", Device: dev, User: "u"})
+					cancel()
+					switch {
+					case err != nil:
+						failures.Add(1)
+						failMu.Lock()
+						if firstFailure == nil {
+							firstFailure = err
+						}
+						failMu.Unlock()
+					case g.Cached:
+						cachedGrants.Add(1)
+					default:
+						grants.Add(1)
+					}
+					if err == nil {
+						cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+						_ = cl.Checkin(cctx, g.Handle)
+						cancel()
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+			}()
+		}
+	}
+	for i := range c.nodes {
+		time.Sleep(500 * time.Millisecond)
+		if err := c.nodes[i].Stop(20 * time.Second); err != nil {
+			t.Fatalf("stop node %d: %v", i+1, err)
+		}
+		rctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := c.nodes[i].RestartSamePorts(rctx)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.caughtUp(i, 15*time.Second)
+	}
+	time.Sleep(500 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	t.Logf("rolling restart: %d server grants, %d in License caching mode, %d failed", grants.Load(), cachedGrants.Load(), failures.Load())
+	if failures.Load() > 0 {
+		t.Fatalf("%d checkouts failed during the rolling restart; the first: %v", failures.Load(), firstFailure)
+	}
+	if grants.Load() < 50 {
+		t.Fatalf("only %d server grants: the test did not exercise the group", grants.Load())
 	}
 }
