@@ -71,9 +71,14 @@ func (s *Store) commitReplicated(r Replicator, b *Batch) error {
 }
 
 // ApplyCommitted applies the mutations of committed Raft entries (each a concatenation of
-// Batch buffers, possibly empty) and records index as the last applied, in one synced
-// commit. Events are numbered by this store, as on a single node.
-func (s *Store) ApplyCommitted(entries [][]byte, index uint64) error {
+// Batch buffers, possibly empty) and records index as the last applied, in one commit.
+// Events are numbered by this store, as on a single node.
+//
+// The commit is synced only when sync is set: the entries are already durable in the Raft
+// log of a majority, this node's included, so a commit lost to a crash is applied again
+// from the log at the next start (the applied index lands in the same commit, so the store
+// never holds an entry without its index). The replica syncs before it compacts the log.
+func (s *Store) ApplyCommitted(entries [][]byte, index uint64, sync bool) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
@@ -88,7 +93,18 @@ func (s *Store) ApplyCommitted(entries [][]byte, index uint64) error {
 	if err := pb.Set(metaKey(nil, metaApplied), encodeUint(nil, index), nil); err != nil {
 		return fmt.Errorf("storage: building a commit: %w", err)
 	}
-	return s.applySynced(pb)
+	if sync {
+		return s.applySynced(pb)
+	}
+	if err := applyNoSync(s.db, pb); err != nil {
+		return s.fail(err)
+	}
+	return nil
+}
+
+func applyNoSync(db *pebble.DB, pb *pebble.Batch) (err error) {
+	defer recoverFatal(&err)
+	return db.Apply(pb, pebble.NoSync)
 }
 
 // Applied returns the index of the last Raft entry applied to this store (0: none).

@@ -90,6 +90,7 @@ type Node struct {
 	confState   *pb.ConfState
 	snapIndex   uint64 // the last snapshot's index (memory storage)
 	raftApplied uint64 // the last entry raft delivered (or the snapshot's index)
+	persisted   uint64 // the last entry in the durable log
 	isLeader    bool   // raft says leader (perhaps not yet caught up)
 
 	// Read by others.
@@ -162,6 +163,7 @@ func Start(cfg Config) (_ *Node, err error) {
 		return nil, fmt.Errorf("replica: restore the log: %w", err)
 	}
 	n.raftApplied = n.snapIndex
+	n.persisted, _ = mem.LastIndex()
 	var base [8]byte
 	_, _ = rand.Read(base[:])
 	n.nextID.Store(binary.BigEndian.Uint64(base[:]) &^ (1 << 63))
@@ -365,6 +367,29 @@ func (n *Node) handle(rd raft.Ready) error {
 			return err
 		}
 	}
+	if rd.HardState != nil && !raft.IsEmptyHardState(rd.HardState) {
+		n.term.Store(rd.HardState.GetTerm())
+		n.commit.Store(rd.HardState.GetCommit())
+	}
+	// A leader sends before it writes its own log (the Raft thesis, 10.2.1; etcd does the
+	// same): its disk and the followers' work at once, and an entry still commits only once
+	// a majority has it durably — the followers answer only after their writes. A follower's
+	// answers promise its write, so it sends after it.
+	sendFirst := n.isLeader
+	if sendFirst {
+		n.send(rd.Messages)
+	}
+	// Committed entries this node already holds durably apply while the new ones are written.
+	split := len(rd.CommittedEntries)
+	for i, e := range rd.CommittedEntries {
+		if e.GetIndex() > n.persisted {
+			split = i
+			break
+		}
+	}
+	if err := n.apply(rd.CommittedEntries[:split]); err != nil {
+		return err
+	}
 	if err := n.wal.save(rd.HardState, rd.Entries, rd.MustSync); err != nil {
 		return err
 	}
@@ -372,19 +397,26 @@ func (n *Node) handle(rd raft.Ready) error {
 		if err := n.mem.SetHardState(rd.HardState); err != nil {
 			return fmt.Errorf("replica: %w", err)
 		}
-		n.term.Store(rd.HardState.GetTerm())
-		n.commit.Store(rd.HardState.GetCommit())
 	}
 	if err := n.mem.Append(rd.Entries); err != nil {
 		return fmt.Errorf("replica: %w", err)
 	}
-	for _, m := range rd.Messages {
-		n.trans.send(m)
+	if k := len(rd.Entries); k > 0 {
+		n.persisted = rd.Entries[k-1].GetIndex()
 	}
-	if err := n.apply(rd.CommittedEntries); err != nil {
+	if !sendFirst {
+		n.send(rd.Messages)
+	}
+	if err := n.apply(rd.CommittedEntries[split:]); err != nil {
 		return err
 	}
 	return n.maybeSnapshot()
+}
+
+func (n *Node) send(msgs []*pb.Message) {
+	for _, m := range msgs {
+		n.trans.send(m)
+	}
 }
 
 // installSnapshot replaces the store with a leader's state, then the log with the snapshot.
@@ -401,7 +433,7 @@ func (n *Node) installSnapshot(snap *pb.Snapshot) error {
 	if err := n.mem.ApplySnapshot(meta); err != nil {
 		return fmt.Errorf("replica: %w", err)
 	}
-	n.snapIndex, n.raftApplied = idx, idx
+	n.snapIndex, n.raftApplied, n.persisted = idx, idx, idx
 	n.confState = snap.GetMetadata().GetConfState()
 	n.storeApplied.Store(max(applied, idx))
 	n.snapshots.Add(1)
@@ -452,7 +484,7 @@ func (n *Node) apply(ents []*pb.Entry) error {
 		}
 	}
 	if last > 0 {
-		if err := n.store.ApplyCommitted(datas, last); err != nil {
+		if err := n.store.ApplyCommitted(datas, last, false); err != nil {
 			for _, fn := range dones {
 				fn(err)
 			}
@@ -476,6 +508,11 @@ func (n *Node) apply(ents []*pb.Entry) error {
 func (n *Node) maybeSnapshot() error {
 	if n.raftApplied < n.snapIndex+n.cfg.SnapshotEntries || n.storeApplied.Load() < n.raftApplied {
 		return nil
+	}
+	// Applies are not synced (the log has the entries): make them durable before the log
+	// drops any.
+	if err := n.store.ApplyCommitted(nil, n.storeApplied.Load(), true); err != nil {
+		return fmt.Errorf("replica: sync the store before compacting the log: %w", err)
 	}
 	snap, err := n.mem.CreateSnapshot(n.raftApplied, n.confState, nil)
 	if err != nil {
