@@ -115,7 +115,7 @@ func writeServerLines(w io.Writer, results []statusResult) {
 		files = strings.Join(first.status.Files, ":")
 	}
 	fmt.Fprintf(w, "    License file(s) on %s: %s:\n\n", first.target.Host, files)
-	version := ""
+	version := version // a follower does not say; the leader's answer does, if it was asked
 	for _, r := range results {
 		if r.status != nil {
 			version = r.status.Version
