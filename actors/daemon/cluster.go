@@ -1,12 +1,15 @@
 package daemon
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -229,6 +232,9 @@ func (c *Cluster) lead() error {
 		c.mu.Unlock()
 		return h
 	}, cluster: c.Status}
+	if err := syncFiles(c.store, cfg, c.log); err != nil {
+		return err
+	}
 	d, err := Start(cfg)
 	if err != nil {
 		return err
@@ -405,4 +411,79 @@ func (d *Daemon) ClusterStatus() *wire.ClusterStatus {
 		return nil
 	}
 	return d.cfg.shared.cluster()
+}
+
+// License files and the options file installed through the API are replicated too (a
+// setting per file: its content, empty once deleted), and a node writes them into its own
+// license directory before it serves as leader. Files put into a node's directory by hand
+// stay that node's own.
+const (
+	licenseFileKey = "cluster/file/license/"
+	optionsFileKey = "cluster/file/options"
+)
+
+// replicateFile records a license or options file's new content (nil: deleted) in the
+// group; nothing on a single server.
+func (d *Daemon) replicateFile(key string, content []byte) error {
+	if d.cfg.shared == nil {
+		return nil
+	}
+	b := storage.NewBatch()
+	b.PutSetting(key, content)
+	if err := d.store.Commit(b); err != nil {
+		return fmt.Errorf("replicate it to the cluster: %w", err)
+	}
+	return nil
+}
+
+// syncFiles writes the replicated license and options files into this node's directories.
+func syncFiles(st *storage.Store, cfg Config, log *zap.Logger) error {
+	files, err := st.Settings(licenseFileKey)
+	if err != nil {
+		return fmt.Errorf("read the replicated license files: %w", err)
+	}
+	dir := cfg.licenseDir()
+	if len(files) > 0 {
+		if err := os.MkdirAll(dir, 0o755); err != nil { // as Prepare makes it
+			return fmt.Errorf("make the license directory: %w", err)
+		}
+	}
+	for key, content := range files {
+		name := strings.TrimPrefix(key, licenseFileKey)
+		if checkFileName(name) != nil {
+			continue
+		}
+		if err := syncFile(filepath.Join(dir, name), content); err != nil {
+			return err
+		}
+		log.Debug("license file from the group", zap.String("file", name), zap.Int("bytes", len(content)))
+	}
+	if text, ok, err := st.Setting(optionsFileKey); err != nil {
+		return fmt.Errorf("read the replicated options file: %w", err)
+	} else if ok {
+		if err := os.MkdirAll(filepath.Dir(cfg.optionsFile()), 0o755); err != nil {
+			return fmt.Errorf("make the options file's directory: %w", err)
+		}
+		return syncFile(cfg.optionsFile(), text)
+	}
+	return nil
+}
+
+func syncFile(path string, content []byte) error {
+	old, err := os.ReadFile(path)
+	switch {
+	case len(content) == 0:
+		if err == nil {
+			if err := os.Remove(path); err != nil {
+				return fmt.Errorf("remove %s, deleted in the group: %w", path, err)
+			}
+		}
+		return nil
+	case err == nil && bytes.Equal(old, content):
+		return nil
+	}
+	if err := writePrivate(path, content); err != nil {
+		return fmt.Errorf("write %s from the group: %w", path, err)
+	}
+	return nil
 }
