@@ -51,6 +51,7 @@ type sharedResources struct {
 	lm, vd       net.Listener
 	reopenVendor func() net.Listener
 	cluster      func() *wire.ClusterStatus
+	isolate      func(time.Duration)
 }
 
 // leaderSetting is where the leader records its product address for the followers'
@@ -231,7 +232,7 @@ func (c *Cluster) lead() error {
 		c.vdH = h
 		c.mu.Unlock()
 		return h
-	}, cluster: c.Status}
+	}, cluster: c.Status, isolate: c.isolate}
 	if err := syncFiles(c.store, cfg, c.log); err != nil {
 		return err
 	}
@@ -486,4 +487,36 @@ func syncFile(path string, content []byte) error {
 		return fmt.Errorf("write %s from the group: %w", path, err)
 	}
 	return nil
+}
+
+// isolate cuts this node off from its peers for d (the test hook behind "fault.isolate"):
+// every peer message to or from it is dropped, as in a network partition.
+// The cut starts 300ms after the request, so that its answer (and its audit record) go out.
+func (c *Cluster) isolate(d time.Duration) {
+	self := c.cc.ID
+	time.AfterFunc(300*time.Millisecond, func() {
+		c.node.SetFault(func(from, to uint64) bool { return from == self || to == self })
+		c.log.Warn("test fault: cut off from the group", zap.Duration("for", d))
+		time.AfterFunc(d, func() {
+			c.node.SetFault(nil)
+			c.log.Warn("test fault: back in the group")
+		})
+	})
+}
+
+// isolateOp is the "fault.isolate" admin request ({"seconds": N}): a test hook, enabled by
+// -test-fault-injection, that partitions the leader from its group for N seconds.
+func (d *Daemon) isolateOp(args []byte) (any, error) {
+	if !d.cfg.FaultInjection {
+		return nil, wire.Errorf(wire.CodeDisabled, "fault injection is a test hook: start licd with -test-fault-injection")
+	}
+	if d.cfg.shared == nil || d.cfg.shared.isolate == nil {
+		return nil, wire.Errorf(wire.CodeBadRequest, "fault.isolate needs a cluster node")
+	}
+	var a struct{ Seconds float64 }
+	if err := json.Unmarshal(args, &a); err != nil || a.Seconds <= 0 || a.Seconds > 60 {
+		return nil, wire.Errorf(wire.CodeBadRequest, `fault.isolate takes {"seconds": N}, 0 < N <= 60`)
+	}
+	d.cfg.shared.isolate(time.Duration(a.Seconds * float64(time.Second)))
+	return map[string]string{"status": "cut off from the group"}, nil
 }

@@ -43,7 +43,7 @@ func freePort(t *testing.T) int {
 
 // startCluster starts a group of size nodes sharing the fixture's license directory (a
 // cluster's nodes serve the same license files, bound to the group's name).
-func startCluster(t *testing.T, f *fixture, size int, tick string) *testCluster {
+func startCluster(t *testing.T, f *fixture, size int, tick string, extra ...string) *testCluster {
 	t.Helper()
 	secret := filepath.Join(f.dir, "cluster.secret")
 	if err := os.WriteFile(secret, []byte(strings.Repeat("ab", 32)+"\n"), 0o600); err != nil {
@@ -68,9 +68,9 @@ func startCluster(t *testing.T, f *fixture, size int, tick string) *testCluster 
 			defer cancel()
 			c.nodes[i], errs[i] = bench.StartServer(ctx, bench.ServerOptions{Binary: licdBinary,
 				DataDir: filepath.Join(f.dir, fmt.Sprintf("node%d", i+1)), Hostname: testHost, Trust: []string{f.pubPath},
-				Args: []string{"-c", f.licenseDir(), "-lm-port", strconv.Itoa(lm[i]), "-vendor-port", strconv.Itoa(vd[i]),
+				Args: append([]string{"-c", f.licenseDir(), "-lm-port", strconv.Itoa(lm[i]), "-vendor-port", strconv.Itoa(vd[i]),
 					"-cluster", "-cluster-id", strconv.Itoa(i + 1), "-cluster-peers", strings.Join(peers, ","),
-					"-cluster-secret-file", secret, "-cluster-tick", tick, "-heartbeat", "2s"}})
+					"-cluster-secret-file", secret, "-cluster-tick", tick, "-heartbeat", "2s"}, extra...)})
 		}()
 	}
 	wg.Wait()
@@ -91,6 +91,19 @@ func startCluster(t *testing.T, f *fixture, size int, tick string) *testCluster 
 		}
 	})
 	return c
+}
+
+// product dials a product server given every node, as a triad is given, that reconnects
+// quickly (and reconciles) when it loses its server; it is closed when the test ends.
+func (c *testCluster) product(id string, timeout time.Duration) *wire.Client {
+	c.t.Helper()
+	cl, err := wire.Dial(ctx(c.t), c.addrs(), wire.ClientOptions{ClientID: id, Product: "XDT", Host: id, RequestTimeout: timeout,
+		DialTimeout: time.Second, ReconnectMin: 50 * time.Millisecond, ReconnectMax: 400 * time.Millisecond, Heartbeat: time.Second})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(func() { _ = cl.Close() })
+	return cl
 }
 
 // addrs is the product's server list, as a triad is given: every node.
@@ -185,14 +198,8 @@ func TestClusterLeaderKillLosesNoAcknowledgedGrant(t *testing.T) {
 	)
 	var cs []*wire.Client
 	for i := range clients {
-		cl, err := wire.Dial(ctx(t), c.addrs(), wire.ClientOptions{ClientID: fmt.Sprintf("ha-c%d", i), Product: "XDT",
-			Host: fmt.Sprintf("ddc%d", i), RequestTimeout: 3 * time.Second, DialTimeout: time.Second,
-			ReconnectMin: 50 * time.Millisecond, ReconnectMax: 400 * time.Millisecond, Heartbeat: time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
+		cl := c.product(fmt.Sprintf("ha-c%d", i), 3*time.Second)
 		cs = append(cs, cl)
-		t.Cleanup(func() { _ = cl.Close() })
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -259,10 +266,12 @@ func TestClusterLeaderKillLosesNoAcknowledgedGrant(t *testing.T) {
 	lead := first
 	var failovers []time.Duration
 	for round := range rounds {
+		w := startWitness(t, c, 2, strconv.Itoa(round))
 		time.Sleep(time.Second)
 		killed := lead
 		kill := time.Now()
 		c.nodes[killed].Kill()
+		w.halt()
 		// The first grant the group acknowledges after the kill comes from the new leader.
 		deadline := kill.Add(20 * time.Second)
 		for firstAfter.Load() < kill.UnixNano() {
@@ -273,7 +282,9 @@ func TestClusterLeaderKillLosesNoAcknowledgedGrant(t *testing.T) {
 		}
 		failovers = append(failovers, time.Duration(lastGrant.Load()-kill.UnixNano()))
 		t.Logf("round %d: killed node %d; first grant by the new leader after %v", round, killed+1, failovers[len(failovers)-1])
-		lead, _ = c.leader(10 * time.Second)
+		var now *wire.Status
+		lead, now = c.leader(10 * time.Second)
+		t.Logf("round %d: all %d grants acknowledged to the witnesses are in node %d's store", round, w.check(t, now, fmt.Sprintf("round %d", round)), lead+1)
 		// The killed node comes back on its ports and catches up as a follower.
 		rctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		if err := c.nodes[killed].RestartSamePorts(rctx); err != nil {
@@ -391,13 +402,7 @@ func TestClusterRollingRestartDeniesNothing(t *testing.T) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range 4 {
-		cl, err := wire.Dial(ctx(t), c.addrs(), wire.ClientOptions{ClientID: fmt.Sprintf("rolling-%d", i), Product: "XDT",
-			RequestTimeout: 3 * time.Second, DialTimeout: time.Second, ReconnectMin: 50 * time.Millisecond,
-			ReconnectMax: 400 * time.Millisecond, Heartbeat: time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cl.Close() })
+		cl := c.product(fmt.Sprintf("rolling-%d", i), 3*time.Second)
 		for w := range 2 {
 			wg.Add(1)
 			go func() {
@@ -458,4 +463,178 @@ func TestClusterRollingRestartDeniesNothing(t *testing.T) {
 	if grants.Load() < 50 {
 		t.Fatalf("only %d server grants: the test did not exercise the group", grants.Load())
 	}
+}
+
+// The leader cut off from both followers (a partition, injected in its peer transport) can
+// acknowledge nothing: every grant acknowledged during the cut is held by the majority's new
+// leader afterwards. Healed, the old leader rejoins as a follower and catches up.
+func TestClusterIsolatedLeaderCannotGrantAndRejoins(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("a partition of real processes: run without -short and -race")
+	}
+	f := newFixture(t)
+	f.issue("ccs.lic", license.LineSpec{Feature: "XDT_PLT_CCS", Count: 1_000_000})
+	c := startCluster(t, f, 3, "50ms", "-test-fault-injection")
+	old, _ := c.leader(20 * time.Second)
+	var (
+		mu    sync.Mutex
+		acked = map[uint64]bool{}
+	)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range 3 {
+		cl := c.product(fmt.Sprintf("cut-%d", i), 2*time.Second)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				cctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+				g, err := cl.Checkout(cctx, wire.Checkout{Feature: "XDT_PLT_CCS", Device: fmt.Sprintf("c%d-%d", i, n), User: "u"})
+				cancel()
+				if err == nil && !g.Cached {
+					mu.Lock()
+					acked[g.Handle] = true
+					mu.Unlock()
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}()
+	}
+	w := startWitness(t, c, 2, "cut")
+	time.Sleep(500 * time.Millisecond)
+	token, err := os.ReadFile(filepath.Join(c.nodes[old].DataDir(), "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := wire.ParseAddress(c.nodes[old].Addr())
+	rc, err := wire.DialRaw(ctx(t), addr, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res wire.AdminResult
+	err = rc.Request(&wire.Admin{Token: strings.TrimSpace(string(token)), Op: "fault.isolate", Args: []byte(`{"seconds": 3}`)}, &res)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // the cut begins 300ms after the request
+	next, st := c.leader(10 * time.Second)
+	if next == old {
+		t.Fatal("the cut-off leader still serves")
+	}
+	w.halt()
+	t.Logf("all %d grants acknowledged to the witnesses are in the new leader's store", w.check(t, st, "after the cut"))
+	time.Sleep(3 * time.Second) // healed now
+	close(stop)
+	wg.Wait()
+	c.caughtUp(old, 15*time.Second)
+	lead, st := c.leader(10 * time.Second)
+	if lead == old {
+		t.Fatal("the returning node took the leadership back (PreVote should keep it a follower)")
+	}
+	held := map[uint64]bool{}
+	for _, fs := range st.Features {
+		for _, co := range fs.Checkouts {
+			held[co.Handle] = true
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	lost := 0
+	for h := range acked {
+		if !held[h] {
+			lost++
+		}
+	}
+	t.Logf("node %d cut off for 3s, node %d led; %d grants acknowledged, %d not held by the leader", old+1, next+1, len(acked), lost)
+	if lost > 0 {
+		t.Fatalf("%d acknowledged grants are not in the majority's store: the cut-off leader acknowledged what it could not commit", lost)
+	}
+	if len(acked) < 50 {
+		t.Fatalf("only %d grants: the test did not exercise the group", len(acked))
+	}
+}
+
+// witness is a set of products that never reconnect (no reconcile): what they were
+// acknowledged is checked in the store of the next leader as that leader rebuilt it, so no
+// reconcile can put back a grant the group lost.
+type witness struct {
+	clients []*wire.Client
+	mu      sync.Mutex
+	acked   map[uint64]bool
+	stop    chan struct{}
+	wg      sync.WaitGroup
+}
+
+func startWitness(t *testing.T, c *testCluster, n int, tag string) *witness {
+	t.Helper()
+	w := &witness{acked: map[uint64]bool{}, stop: make(chan struct{})}
+	for i := range n {
+		cl, err := wire.Dial(ctx(t), c.addrs(), wire.ClientOptions{ClientID: fmt.Sprintf("witness-%s-%d", tag, i), Product: "XDT",
+			RequestTimeout: 2 * time.Second, DialTimeout: time.Second, ReconnectMin: time.Hour, ReconnectMax: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cl.Close() })
+		w.clients = append(w.clients, cl)
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			for k := 0; ; k++ {
+				select {
+				case <-w.stop:
+					return
+				default:
+				}
+				cctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				g, err := cl.Checkout(cctx, wire.Checkout{Feature: "XDT_PLT_CCS", Device: fmt.Sprintf("w-%s-%d-%d", tag, i, k), User: "w"})
+				cancel()
+				if err == nil && !g.Cached {
+					w.mu.Lock()
+					w.acked[g.Handle] = true
+					w.mu.Unlock()
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}()
+	}
+	return w
+}
+
+// halt stops the witnesses' checkouts and closes them (their sessions linger on the server).
+func (w *witness) halt() {
+	close(w.stop)
+	w.wg.Wait()
+	for _, cl := range w.clients {
+		_ = cl.Close()
+	}
+}
+
+// check fails the test unless st (a leader's status) holds every grant the witnesses were
+// acknowledged, and returns how many that was.
+func (w *witness) check(t *testing.T, st *wire.Status, what string) int {
+	t.Helper()
+	held := map[uint64]bool{}
+	for _, fs := range st.Features {
+		for _, co := range fs.Checkouts {
+			held[co.Handle] = true
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	lost := 0
+	for h := range w.acked {
+		if !held[h] {
+			lost++
+		}
+	}
+	if lost > 0 || len(w.acked) == 0 {
+		t.Fatalf("%s: %d of %d grants acknowledged to products that never reconciled are not in the new leader's store", what, lost, len(w.acked))
+	}
+	return len(w.acked)
 }
