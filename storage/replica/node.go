@@ -180,7 +180,11 @@ func Start(cfg Config) (_ *Node, err error) {
 		// that was away cannot disrupt the group with a higher term when it returns.
 		CheckQuorum: true,
 		PreVote:     true,
-		Logger:      zapRaft{n.log.Sugar()},
+		// Only the leader proposes (Replicate refuses on a follower); a proposal that reaches
+		// raft after this node lost the leadership fails at once instead of travelling to a
+		// leader that may drop it, leaving its writer waiting.
+		DisableProposalForwarding: true,
+		Logger:                    zapRaft{n.log.Sugar()},
 	}
 	ln := cfg.Listener
 	if ln == nil {
