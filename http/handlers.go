@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/licd/licd/actors/daemon"
+	"github.com/licd/licd/wire"
 )
 
 //go:embed openapi.json
@@ -96,6 +97,21 @@ func (a *api) server(w nethttp.ResponseWriter, r *nethttp.Request, _ *caller) {
 		return
 	}
 	writeJSON(w, nethttp.StatusOK, info)
+}
+
+// clusterView is GET /api/v1/cluster: "single" with no group, else the group as the
+// leader (the only node that serves the API) sees it.
+type clusterView struct {
+	Mode string `json:"mode"` // single or cluster
+	*wire.ClusterStatus
+}
+
+func (a *api) cluster(w nethttp.ResponseWriter, _ *nethttp.Request, _ *caller) {
+	v := clusterView{Mode: "single", ClusterStatus: a.d.ClusterStatus()}
+	if v.ClusterStatus != nil {
+		v.Mode = "cluster"
+	}
+	writeJSON(w, nethttp.StatusOK, v)
 }
 
 func (a *api) reread(w nethttp.ResponseWriter, r *nethttp.Request, _ *caller) {

@@ -65,6 +65,7 @@ var routes = []Route{
 
 	// Server ("System information"), inventory ("Dashboard"), usage ("Usage and Statistics").
 	{Method: "GET", Pattern: "/api/v1/server", Role: User, Summary: "Version, host name, addresses, ports, uptime, install id, data directory health", handle: (*api).server},
+	{Method: "GET", Pattern: "/api/v1/cluster", Role: User, Summary: "The replicated group (doc/HA.md): members, leader, term, commit and applied index, each member's lag; mode single on a single server", handle: (*api).cluster},
 	{Method: "POST", Pattern: "/api/v1/server/reread", Role: Admin, Action: "server.reread", Summary: "Reread the license files and the options file (lmreread); reloads the API's certificate", handle: (*api).reread},
 	{Method: "GET", Pattern: "/api/v1/inventory", Role: User, Summary: "Per product-edition and model: in use, installed, available, with the license pools", handle: (*api).inventory},
 	{Method: "GET", Pattern: "/api/v1/checkouts", Role: User, Summary: "The checkouts of a feature (or all), paged and filtered", handle: (*api).checkouts},

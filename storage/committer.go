@@ -228,6 +228,10 @@ func (c *Committer) run() {
 // commitAll splits work into groups of at most MaxBatchOps mutations (a Batch
 // is never split) and starts one synced commit per group.
 func (c *Committer) commitAll(work []pending) {
+	if r := c.s.replicator(); r != nil {
+		c.replicateAll(r, work)
+		return
+	}
 	for len(work) > 0 {
 		n, ops := 1, work[0].b.Len()
 		for n < len(work) && ops+work[n].b.Len() <= c.opt.MaxBatchOps {
@@ -339,4 +343,41 @@ func (c *Committer) recycle(g *group) {
 	clear(g.items)
 	g.items, g.ops, g.applied, g.err = g.items[:0], 0, false, nil
 	c.free <- g
+}
+
+// replicateAll is commitAll in a cluster: each group becomes one Raft entry (the
+// concatenated Batch buffers), and its callbacks run in order once the entry is committed by
+// a majority and applied here (doc/HA.md).
+func (c *Committer) replicateAll(r Replicator, work []pending) {
+	for len(work) > 0 {
+		n, ops, size := 1, work[0].b.Len(), len(work[0].b.buf)
+		for n < len(work) && ops+work[n].b.Len() <= c.opt.MaxBatchOps {
+			ops += work[n].b.Len()
+			size += len(work[n].b.buf)
+			n++
+		}
+		items := append([]pending(nil), work[:n]...)
+		data := make([]byte, 0, size)
+		for _, p := range items {
+			data = append(data, p.b.buf...)
+		}
+		if err := c.s.usable(); err != nil {
+			for _, p := range items {
+				p.done(err)
+			}
+		} else {
+			r.Replicate(data, func(err error) {
+				if err == nil {
+					c.commits.Add(1)
+					c.records.Add(uint64(ops))
+					c.batches.Add(uint64(len(items)))
+					c.groupRecords.Observe(uint64(ops))
+				}
+				for _, p := range items {
+					p.done(err)
+				}
+			})
+		}
+		work = work[n:]
+	}
 }

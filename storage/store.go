@@ -69,6 +69,7 @@ type Store struct {
 
 	mu         sync.Mutex
 	committers []*Committer
+	repl       atomic.Pointer[Replicator] // cluster mode only (replicated.go); nil on a single node
 }
 
 // Open opens (creating if needed) the store in dir. It checks the schema
@@ -282,6 +283,9 @@ func (s *Store) fail(err error) error {
 func (s *Store) Commit(b *Batch) error {
 	if err := s.usable(); err != nil {
 		return err
+	}
+	if r := s.replicator(); r != nil {
+		return s.commitReplicated(r, b)
 	}
 	pb := s.db.NewBatch()
 	defer pb.Close()

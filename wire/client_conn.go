@@ -190,6 +190,17 @@ func (cn *clientConn) readLoop() {
 			c.err = c.denial.Decode(f.Payload)
 		case f.Type == c.reply.Type():
 			c.err = c.reply.Decode(f.Payload)
+		case f.Type == TypeRedirect:
+			re := &RedirectError{}
+			if c.err = re.Decode(f.Payload); c.err == nil {
+				c.err = re
+				if abandoned {
+					cn.cl.putCall(c)
+				} else {
+					c.ch <- struct{}{} // the caller follows it; the follower closes the connection
+				}
+				continue
+			}
 		default:
 			c.err = Errorf(CodeProtocol, "the server answered a "+c.req.Type().String()+" request with "+f.Type.String())
 		}

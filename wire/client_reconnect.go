@@ -17,13 +17,31 @@ import (
 // encodes in well under 256 bytes, so a chunk stays far below the 1 MiB frame limit.
 const reconcileChunk = MaxReconcileHolds
 
+// maxRedirects bounds the Redirects one connect follows (a group changing leaders).
+const maxRedirects = 3
+
 // connect tries every address in order and establishes a session on the first that answers.
+// A cluster follower's Redirect puts the leader it names next in line (PROTOCOL.md
+// "Redirect (type 24)").
 func (c *Client) connect(ctx context.Context) error {
 	var failures []string
-	for _, addr := range c.addrs {
+	queue := append([]string(nil), c.addrs...)
+	tried := map[string]bool{}
+	for hops := 0; len(queue) > 0; {
+		addr := queue[0]
+		queue = queue[1:]
+		if tried[addr] {
+			continue
+		}
+		tried[addr] = true
 		err := c.connectTo(ctx, addr)
 		if err == nil {
 			return nil
+		}
+		var re *RedirectError
+		if errors.As(err, &re) && re.Addr != "" && !tried[re.Addr] && hops < maxRedirects {
+			hops++
+			queue = append([]string{re.Addr}, queue...)
 		}
 		failures = append(failures, addr+": "+err.Error())
 		if ctx.Err() != nil {

@@ -55,6 +55,7 @@ const (
 	TypeProtocolError   MsgType = 21
 	TypeGoodbye         MsgType = 22 // protocol version 1, added before the first release
 	TypeUserIdle        MsgType = 23 // protocol version 1, added before the first release
+	TypeRedirect        MsgType = 24 // protocol version 1, appended: a cluster follower names the leader
 )
 
 var typeNames = [...]string{
@@ -65,7 +66,7 @@ var typeNames = [...]string{
 	TypeReconcile: "reconcile", TypeReconcileResult: "reconcile-result", TypeQuery: "query",
 	TypeQueryResult: "query-result", TypeAdmin: "admin", TypeAdminResult: "admin-result",
 	TypeLocate: "locate", TypeLocateResult: "locate-result", TypeProtocolError: "protocol-error",
-	TypeGoodbye: "goodbye", TypeUserIdle: "user-idle",
+	TypeGoodbye: "goodbye", TypeUserIdle: "user-idle", TypeRedirect: "redirect",
 }
 
 func (t MsgType) String() string {
@@ -132,6 +133,8 @@ func NewMessage(t MsgType) Message {
 		return new(Goodbye)
 	case TypeUserIdle:
 		return new(UserIdle)
+	case TypeRedirect:
+		return new(Redirect)
 	}
 	return nil
 }

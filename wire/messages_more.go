@@ -249,3 +249,38 @@ func (m *UserIdle) Decode(p []byte) error {
 	m.IdleSeconds = d.u64()
 	return d.finish()
 }
+
+// Redirect is a cluster follower's answer to a request only the leader serves (PROTOCOL.md
+// "Redirect (type 24)"): Addr is the leader's license-manager address (host:port; "" while no
+// leader is known), Leader its node id (0: none), Detail a sentence for a person. The server
+// closes the connection after it.
+type Redirect struct {
+	Addr   string
+	Leader uint64
+	Detail string
+}
+
+func (*Redirect) Type() MsgType { return TypeRedirect }
+
+func (m *Redirect) AppendTo(b []byte) []byte {
+	return appendString(appendUint(appendString(b, m.Addr), m.Leader), m.Detail)
+}
+
+func (m *Redirect) Decode(p []byte) error {
+	d := decoder{p: p, msg: "redirect"}
+	m.Addr = d.str(m.Addr)
+	m.Leader = d.u64()
+	m.Detail = d.str(m.Detail)
+	return d.finish()
+}
+
+// RedirectError is the error a request answered by Redirect returns: the server is a cluster
+// follower and Addr ("" when unknown) is the leader. The client follows it when it connects.
+type RedirectError struct{ Redirect }
+
+func (e *RedirectError) Error() string {
+	if e.Addr == "" {
+		return "this license server is a cluster follower and knows no leader yet (" + e.Detail + ")"
+	}
+	return "this license server is a cluster follower; the leader is " + e.Addr
+}

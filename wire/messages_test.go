@@ -55,6 +55,7 @@ func sampleMessages() []Message {
 		&ProtocolError{Code: CodeShuttingDown, Detail: "bye"},
 		&Goodbye{},
 		&UserIdle{Handle: 1 << 41, IdleSeconds: 3600},
+		&Redirect{Addr: "10.0.0.2:27000", Leader: 2, Detail: "node 3 follows node 2"},
 	}
 }
 

@@ -116,6 +116,12 @@ func (rc *RawConn) Request(m, reply Message) error {
 				return err
 			}
 			return d.Err()
+		case f.Type == TypeRedirect:
+			re := &RedirectError{}
+			if err := re.Decode(f.Payload); err != nil {
+				return err
+			}
+			return re
 		default:
 			return f.Decode(reply)
 		}

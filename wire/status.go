@@ -21,6 +21,29 @@ type Status struct {
 	// Uploads is the usage data programs' state and the last upload (full status only;
 	// actors/telemetry/SCHEMA.md); lmstat -s prints it.
 	Uploads *UploadStatus `json:"uploads,omitempty"`
+	// Cluster is the replicated group this server leads (doc/HA.md); nil on a single server.
+	// lmstat prints every member, "(MASTER)" on the leader, as FLEXlm prints a triad.
+	Cluster *ClusterStatus `json:"cluster,omitempty"`
+}
+
+// ClusterStatus is a licd cluster as its leader sees it.
+type ClusterStatus struct {
+	Node    uint64          `json:"node"`    // the answering node (the leader)
+	Leader  uint64          `json:"leader"`  // its id
+	Term    uint64          `json:"term"`    // the Raft term
+	Commit  uint64          `json:"commit"`  // the last committed log index
+	Applied uint64          `json:"applied"` // the last index applied to the leader's store
+	Members []ClusterMember `json:"members"`
+}
+
+// ClusterMember is one node of the group.
+type ClusterMember struct {
+	ID       uint64 `json:"id"`
+	PeerAddr string `json:"peerAddr"`
+	Leader   bool   `json:"leader"`
+	Active   bool   `json:"active"` // heard from within the last election timeout
+	Match    uint64 `json:"match"`  // the last log index known to be on it
+	Lag      uint64 `json:"lag"`    // log entries it is behind the leader
 }
 
 // UploadStatus is what lmstat -s shows of the usage data uploads ("Upload information").

@@ -15,6 +15,9 @@ const Version = "v0.1.0"
 
 // Config is everything a daemon is started with. Zero values mean the documented defaults.
 type Config struct {
+	// shared is set by a cluster node (cluster.go) for the daemon it runs while it leads: the
+	// node's store and its ports, which outlive the daemon. nil on a single server.
+	shared *sharedResources
 	// DataDir holds the Pebble store, the keys, the admin token and (by default) the
 	// license directory "MyFiles" and the logs.
 	DataDir string

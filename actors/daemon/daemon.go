@@ -137,12 +137,17 @@ func Start(cfg Config) (_ *Daemon, err error) {
 	d.hellos.every, d.hellos.burst = cfg.Product.helloRate()
 	d.keys = append([]string{lay.PublicKey}, cfg.TrustedKeys...)
 
-	if d.store, err = storage.Open(filepath.Join(cfg.DataDir, "db"), storage.Options{Logger: d.log, DiskReserve: cfg.DiskReserve}); err != nil {
-		return nil, fmt.Errorf("open the store in %s: %w", cfg.DataDir, err)
-	}
-	cleanups = append(cleanups, func() { _ = d.store.Close() })
-	if err = d.applyStoredPorts(&cfg); err != nil {
-		return nil, err
+	if cfg.shared != nil {
+		// A cluster leader (cluster.go): the node owns the store and the ports.
+		d.store = cfg.shared.store
+	} else {
+		if d.store, err = storage.Open(filepath.Join(cfg.DataDir, "db"), storage.Options{Logger: d.log, DiskReserve: cfg.DiskReserve}); err != nil {
+			return nil, fmt.Errorf("open the store in %s: %w", cfg.DataDir, err)
+		}
+		cleanups = append(cleanups, func() { _ = d.store.Close() })
+		if err = d.applyStoredPorts(&cfg); err != nil {
+			return nil, err
+		}
 	}
 	d.cfg = cfg
 	d.committer = d.store.StartCommitter(storage.CommitterOptions{Delay: cfg.CommitDelay})
@@ -183,12 +188,16 @@ func Start(cfg Config) (_ *Daemon, err error) {
 		return nil, err
 	}
 	host := cfg.ListenHost
-	if d.lm, err = net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(cfg.port(cfg.LMPort, 27000)))); err != nil {
+	if cfg.shared != nil {
+		d.lm, d.vd = cfg.shared.lm, cfg.shared.vd
+	} else if d.lm, err = net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(cfg.port(cfg.LMPort, 27000)))); err != nil {
 		return nil, fmt.Errorf("listen on the license-manager port: %w (is another license server running? choose another with -lm-port)", err)
 	}
 	cleanups = append(cleanups, func() { _ = d.lm.Close() })
-	if d.vd, err = net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(cfg.port(cfg.VendorPort, 7279)))); err != nil {
-		return nil, fmt.Errorf("listen on the vendor daemon port: %w (choose another with -vendor-port)", err)
+	if cfg.shared == nil {
+		if d.vd, err = net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(cfg.port(cfg.VendorPort, 7279)))); err != nil {
+			return nil, fmt.Errorf("listen on the vendor daemon port: %w (choose another with -vendor-port)", err)
+		}
 	}
 	d.vdAddr = d.vd.Addr().(*net.TCPAddr)
 	if err = d.startAlerts(); err != nil {
@@ -321,8 +330,10 @@ func (d *Daemon) Shutdown() {
 		if err := d.committer.Close(); err != nil {
 			d.log.Error("flush the committer", zap.Error(err))
 		}
-		if err := d.store.Close(); err != nil {
-			d.log.Error("close the store", zap.Error(err))
+		if d.cfg.shared == nil { // a cluster node keeps its store for the next leadership
+			if err := d.store.Close(); err != nil {
+				d.log.Error("close the store", zap.Error(err))
+			}
 		}
 		d.system.Shutdown()
 		d.debug.Close()

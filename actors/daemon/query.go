@@ -95,6 +95,7 @@ func (d *Daemon) Status(feature string, detail bool) (*wire.Status, error) {
 	if inv != nil {
 		st.Files = inv.Files
 	}
+	st.Cluster = d.ClusterStatus()
 	if feature == "" {
 		// The full status carries the alerts of the last evaluation (the alerts loop's, every
 		// -alerts-interval, or an alerts request's), so that lmstat can print them without

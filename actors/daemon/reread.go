@@ -269,6 +269,8 @@ func (d *Daemon) adminOp(op string, args []byte) (any, error) {
 		}
 		d.engine.Send(r.PID, &actors.Panic{})
 		return map[string]string{"status": "panic sent to " + a.Feature}, nil
+	case "fault.isolate":
+		return d.isolateOp(args)
 	case "fulfil.entitlements", "fulfil.install", "fulfil.return", "fulfil.installed",
 		"renewal.check", "renewal.list", "renewal.install":
 		return d.fulfilmentOp(op, args)

@@ -164,6 +164,9 @@ func (d *Daemon) InstallLicenseFile(name string, content []byte, replace bool) (
 		return nil, &AdminError{Kind: KindInvalid, Details: verdicts,
 			Msg: fmt.Sprintf("license file %q was not installed: none of its lines can be used (see the verdict of each line); fix or download the file again", name)}
 	}
+	if err := d.replicateFile(licenseFileKey+name, content); err != nil {
+		return nil, fmt.Errorf("install license file %q: %w", name, err)
+	}
 	if err := writePrivate(dst, content); err != nil {
 		return nil, fmt.Errorf("install license file %q: %w", name, err)
 	}
@@ -280,6 +283,11 @@ func (d *Daemon) DeleteLicenseFile(name string) (*ReadReport, error) {
 	filesMu.Lock()
 	defer filesMu.Unlock()
 	path := filepath.Join(d.cfg.licenseDir(), name)
+	if _, err := os.Lstat(path); err == nil {
+		if err := d.replicateFile(licenseFileKey+name, nil); err != nil { // a tombstone
+			return nil, fmt.Errorf("delete license file %q: %w", name, err)
+		}
+	}
 	if err := os.Remove(path); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, adminErr(KindNotFound, "no license file %q; GET /api/v1/license-files lists them", name)
@@ -356,6 +364,9 @@ func (d *Daemon) ReplaceOptionsFile(text []byte) (*OptionsFile, *ReadReport, err
 	}
 	filesMu.Lock()
 	defer filesMu.Unlock()
+	if err := d.replicateFile(optionsFileKey, text); err != nil {
+		return nil, nil, fmt.Errorf("write the options file: %w", err)
+	}
 	if err := writePrivate(d.cfg.optionsFile(), text); err != nil {
 		return nil, nil, fmt.Errorf("write the options file: %w", err)
 	}

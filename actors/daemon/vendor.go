@@ -70,7 +70,13 @@ func (d *Daemon) StartVendor() error {
 	if d.closing {
 		return wire.Errorf(wire.CodeShuttingDown, "the server is shutting down")
 	}
-	l, err := net.Listen("tcp", d.vdAddr.String())
+	var l net.Listener
+	var err error
+	if d.cfg.shared != nil {
+		l = d.cfg.shared.reopenVendor() // the cluster node holds the port
+	} else {
+		l, err = net.Listen("tcp", d.vdAddr.String())
+	}
 	if err != nil {
 		return wire.Errorf(wire.CodeInternal, fmt.Sprintf("the vendor daemon cannot listen on %s again: %v; free the port, then run lmreread -vendor CITRIX again", d.vdAddr, err))
 	}

@@ -35,6 +35,8 @@ func subcommand(args []string, stdout, stderr io.Writer) (code int, ok bool) {
 		return runBackup(args[1:], stdout, stderr, os.Getenv), true
 	case "restore":
 		return runRestore(args[1:], stdout, stderr), true
+	case "cluster":
+		return clusterCommand(args[1:], stdout, stderr), true
 	}
 	return 0, false
 }

@@ -90,6 +90,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&printCfg, "print-config", false, "print the configuration file of the present settings (every key, defaults commented out) and exit")
 	metricsListen := metricsFlags(fs)
 	telemetryFlags(fs, &cfg.Telemetry)
+	var cluster clusterOptions
+	clusterFlags(fs, &cluster)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -150,6 +152,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// moment a script sees the file must shut down cleanly, not kill the process.
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	if cluster.enabled {
+		return runCluster(cfg, cluster, portsFile, sig, log, stdout, stderr, apiOpt, lay.Hostname, metricsListen)
+	}
 	d, err := daemon.Start(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "licd:", err)
@@ -268,6 +273,10 @@ func writePorts(path string, d *daemon.Daemon, extra map[string]int) error {
 	for k, v := range extra {
 		ports[k] = v
 	}
+	return writePortsMap(path, ports)
+}
+
+func writePortsMap(path string, ports map[string]int) error {
 	b, err := json.Marshal(ports)
 	if err != nil {
 		return err

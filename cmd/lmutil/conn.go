@@ -116,6 +116,12 @@ func (c *serverConn) call(req, reply wire.Message) error {
 				return c.lost(err)
 			}
 			return &wire.Error{Code: d.Code, Detail: d.Detail}
+		case f.Type == wire.TypeRedirect:
+			re := &wire.RedirectError{}
+			if err := f.Decode(re); err != nil {
+				return c.lost(err)
+			}
+			return re
 		}
 		if err := f.Decode(reply); err != nil {
 			return &wire.Error{Code: wire.CodeProtocol, Detail: fmt.Sprintf("%s answered %s with %s: %v", c.t.Spec(), req.Type(), f.Type, err)}

@@ -117,6 +117,9 @@ type statusResult struct {
 	err       *wire.Error
 	errno     syscall.Errno // of a failed connection, when the system gave one
 	errnoText string
+	// follower is set (and status and err are nil) when the server is a cluster node that
+	// follows: it answered with a Redirect to the leader (doc/HA.md).
+	follower *wire.RedirectError
 }
 
 func fetchStatus(t target, v lmstatView, timeout time.Duration) statusResult {
@@ -134,6 +137,10 @@ func fetchStatus(t target, v lmstatView, timeout time.Duration) statusResult {
 	}
 	defer c.Close()
 	st, err := c.status(v.feature, v.features || v.hasHandle)
+	if re := (*wire.RedirectError)(nil); errors.As(err, &re) {
+		r.follower = re
+		return r
+	}
 	if err != nil {
 		r.err = asFailure(err)
 		if v.feature != "" && !served(c, v.feature) {
@@ -154,6 +161,8 @@ type serverJSON struct {
 	Server string       `json:"server"`
 	Status *wire.Status `json:"status,omitempty"`
 	Error  *errorJSON   `json:"error,omitempty"`
+	// Follower: a cluster node that follows, and the leader it names (doc/HA.md).
+	Follower *wire.Redirect `json:"follower,omitempty"`
 }
 
 type errorJSON struct {
@@ -167,6 +176,9 @@ func (e *env) writeStatusJSON(results []statusResult) int {
 	exit := 0
 	for _, r := range results {
 		s := serverJSON{Server: r.target.Spec(), Status: r.status}
+		if r.follower != nil {
+			s.Follower = &r.follower.Redirect
+		}
 		if r.err != nil {
 			s.Error = &errorJSON{Code: int(r.err.Code), Text: codeText(r.err.Code), Detail: r.err.Detail}
 			exit = exitStatus(r.err)

@@ -35,7 +35,9 @@ func (e *env) writeStatusText(results []statusResult, v lmstatView) int {
 			e.explain(r.err.Code)
 			continue
 		}
-		up = append(up, r)
+		if r.status != nil {
+			up = append(up, r)
+		}
 	}
 	switch {
 	case v.table:
@@ -103,7 +105,7 @@ func writeServerLines(w io.Writer, results []statusResult) {
 	fmt.Fprintf(w, "License server status: %s\n", strings.Join(specs, ","))
 	first := results[0]
 	for _, r := range results {
-		if r.err == nil {
+		if r.status != nil {
 			first = r
 			break
 		}
@@ -113,12 +115,22 @@ func writeServerLines(w io.Writer, results []statusResult) {
 		files = strings.Join(first.status.Files, ":")
 	}
 	fmt.Fprintf(w, "    License file(s) on %s: %s:\n\n", first.target.Host, files)
+	version := version // a follower does not say; the leader's answer does, if it was asked
 	for _, r := range results {
-		if r.err != nil {
-			fmt.Fprintf(w, "%s: %s\n", r.target.Host, downText(r))
-			continue
+		if r.status != nil {
+			version = r.status.Version
 		}
-		fmt.Fprintf(w, "%s: license server UP (MASTER) %s\n", r.target.Host, r.status.Version)
+	}
+	for _, r := range results {
+		switch {
+		case r.err != nil:
+			fmt.Fprintf(w, "%s: %s\n", r.target.Host, downText(r))
+		case r.follower != nil:
+			// A cluster follower: up, but the leader is the master (FLEXlm's triad shape).
+			fmt.Fprintf(w, "%s: license server UP %s\n", r.target.Host, version)
+		default:
+			fmt.Fprintf(w, "%s: license server UP (MASTER) %s\n", r.target.Host, r.status.Version)
+		}
 	}
 	fmt.Fprintln(w)
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/licd/licd/actors/history"
 	"github.com/licd/licd/license"
 	"github.com/licd/licd/storage"
+	"github.com/licd/licd/wire"
 )
 
 // Namespace prefixes every licd metric.
@@ -158,13 +159,22 @@ var (
 	buildInfo    = desc("build_info", "licd's version and the Go version it was built with (always 1).", "version", "goversion")
 	statusUp     = desc("status_up", "1 when the live status of the feature actors could be read for this scrape, else 0 (the pool and session metrics are then missing).")
 	statusTook   = desc("status_gather_seconds", "How long reading the live status took for this scrape.")
+
+	// A replicated group (doc/HA.md); only a cluster's leader serves metrics.
+	clusterTerm    = desc("cluster_term", "The Raft term of the group this server leads.")
+	clusterLeader  = desc("cluster_leader_id", "The id of the group's leader (this node).")
+	clusterCommit  = desc("cluster_commit_index", "The last log index committed by a majority of the group.")
+	clusterApplied = desc("cluster_applied_index", "The last log index applied to the leader's store.")
+	clusterMembers = desc("cluster_members", "Members of the group, by whether the leader heard from them within an election timeout.", "state")
+	clusterLag     = desc("cluster_member_lag_entries", "Log entries a member is behind the leader.", "member")
 )
 
 // Describe sends every metric's description.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{poolInstalled, poolInUse, poolOverdraft, poolAvailable, poolExpiry, poolBurst, poolInfo,
 		checkouts, checkins, denials, optDuration, optSaved, sessions, commitOps, commitSync, rejectFiles, rejectLines,
-		alertsActive, alertEvals, webhookPosts, buildInfo, statusUp, statusTook} {
+		alertsActive, alertEvals, webhookPosts, buildInfo, statusUp, statusTook,
+		clusterTerm, clusterLeader, clusterCommit, clusterApplied, clusterMembers, clusterLag} {
 		ch <- d
 	}
 }
@@ -185,6 +195,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		}{{"sent", w.Sent}, {"retried", w.Retries}, {"failed", w.Failed}, {"dropped", w.Dropped}} {
 			ch <- prometheus.MustNewConstMetric(webhookPosts, prometheus.CounterValue, float64(o.n), o.name)
 		}
+	}
+	if cs := c.d.ClusterStatus(); cs != nil {
+		collectCluster(ch, cs)
 	}
 	records, syncs := engine.Env().Committer.CommitHistograms()
 	ch <- constHistogram(commitOps, records, 1)
@@ -322,4 +335,20 @@ func poolType(p *license.Pool) string {
 		return ""
 	}
 	return p.Lines[0].VendorString.LT()
+}
+
+func collectCluster(ch chan<- prometheus.Metric, cs *wire.ClusterStatus) {
+	ch <- prometheus.MustNewConstMetric(clusterTerm, prometheus.GaugeValue, float64(cs.Term))
+	ch <- prometheus.MustNewConstMetric(clusterLeader, prometheus.GaugeValue, float64(cs.Leader))
+	ch <- prometheus.MustNewConstMetric(clusterCommit, prometheus.GaugeValue, float64(cs.Commit))
+	ch <- prometheus.MustNewConstMetric(clusterApplied, prometheus.GaugeValue, float64(cs.Applied))
+	active := 0
+	for _, m := range cs.Members {
+		if m.Active {
+			active++
+		}
+		ch <- prometheus.MustNewConstMetric(clusterLag, prometheus.GaugeValue, float64(m.Lag), strconv.FormatUint(m.ID, 10))
+	}
+	gauge(ch, clusterMembers, active, "active")
+	gauge(ch, clusterMembers, len(cs.Members)-active, "unreachable")
 }
