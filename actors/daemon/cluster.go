@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,6 +74,9 @@ type Cluster struct {
 	store  *storage.Store
 	lm, vd net.Listener // the real ports; connections go to the daemon or get a Redirect
 	addr   string       // this node's license-manager address as products reach it
+	// productTLS is the product ports' TLS configuration (nil: off): a follower opens a
+	// product connection as the daemon would before it sends the Redirect.
+	productTLS *tls.Config
 
 	mu     sync.Mutex
 	d      *Daemon // while leading
@@ -100,6 +104,9 @@ func StartCluster(cfg Config, cc ClusterConfig) (_ *Cluster, err error) {
 	}
 	c := &Cluster{cfg: cfg, cc: cc, log: cfg.Logger.Named("cluster"), stop: make(chan struct{}), done: make(chan struct{}),
 		downReq: make(chan struct{})}
+	if c.productTLS, err = productTLS(cfg.Product); err != nil {
+		return nil, err
+	}
 	var cleanups []func()
 	defer func() {
 		if err != nil {
@@ -321,37 +328,57 @@ func (c *Cluster) leaderAddr() (string, uint64) {
 }
 
 // redirect answers a connection's first request with a Redirect to the leader, then closes.
-func (c *Cluster) redirect(nc net.Conn) {
+// With product TLS, the connection opens as the daemon's do (acceptTLS, the same timeouts)
+// and the Redirect goes inside TLS; a plain connection the daemon would refuse is told why.
+func (c *Cluster) redirect(raw net.Conn) {
 	defer c.wg.Done()
-	defer nc.Close()
-	deadline := time.Now().Add(5 * time.Second)
+	defer raw.Close()
+	nc := raw
+	plainRefused := false
+	if c.productTLS != nil || c.cfg.Product.RequireTLS {
+		var err error
+		if nc, plainRefused, err = acceptTLS(raw, c.productTLS, c.cfg.Product, isLoopback(raw.RemoteAddr())); err != nil {
+			c.log.Debug("TLS handshake failed", zap.String("remote", raw.RemoteAddr().String()), zap.Error(err))
+			return
+		}
+	}
+	deadline := time.Now().Add(handshakeTimeout)
 	_ = nc.SetDeadline(deadline)
 	if _, err := wire.ServerHandshake(nc, deadline); err != nil {
 		return
 	}
-	f, err := wire.NewFrameReader(nc, 1<<20).Next()
-	if err != nil {
-		return
-	}
-	addr, lead := c.leaderAddr()
-	detail := fmt.Sprintf("licd cluster node %d is a follower", c.cc.ID)
-	if lead == 0 {
-		detail += "; an election is running"
+	var reply []byte
+	if plainRefused {
+		reply = wire.AppendFrame(nil, 0, &wire.ProtocolError{Code: wire.CodeNotAuthenticated, Detail: tlsRequiredDetail})
 	} else {
-		detail += fmt.Sprintf("; node %d leads", lead)
+		f, err := wire.NewFrameReader(nc, 1<<20).Next()
+		if err != nil {
+			return
+		}
+		addr, lead := c.leaderAddr()
+		detail := fmt.Sprintf("licd cluster node %d is a follower", c.cc.ID)
+		if lead == 0 {
+			detail += "; an election is running"
+		} else {
+			detail += fmt.Sprintf("; node %d leads", lead)
+		}
+		reply = wire.AppendFrame(nil, f.ReqID, &wire.Redirect{Addr: addr, Leader: lead, Detail: detail})
 	}
-	if _, err := nc.Write(wire.AppendFrame(nil, f.ReqID, &wire.Redirect{Addr: addr, Leader: lead, Detail: detail})); err != nil {
+	if _, err := nc.Write(reply); err != nil {
 		return
 	}
 	// Let the client read the answer before the close: unread input would reset the
-	// connection and could drop it.
-	if tc, ok := nc.(*net.TCPConn); ok {
+	// connection and could drop it. Over TLS, close_notify ends the stream first.
+	if tc, ok := nc.(*tls.Conn); ok {
 		_ = tc.CloseWrite()
 	}
-	_ = nc.SetReadDeadline(time.Now().Add(time.Second))
+	if tc, ok := raw.(*net.TCPConn); ok {
+		_ = tc.CloseWrite()
+	}
+	_ = raw.SetReadDeadline(time.Now().Add(time.Second))
 	var sink [512]byte
 	for {
-		if _, err := nc.Read(sink[:]); err != nil {
+		if _, err := raw.Read(sink[:]); err != nil {
 			return
 		}
 	}

@@ -2,6 +2,7 @@ package daemon_test
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -379,6 +380,31 @@ func TestClusterFollowerRedirectsToTheLeader(t *testing.T) {
 	defer cl.Close()
 	if _, err := cl.Checkout(ctx(t), wire.Checkout{Feature: "XDT_PLT_CCS", Device: "d1", User: "u"}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// With product TLS, a follower opens a product connection as the daemon does: a TLS product
+// given only a follower's address reads the Redirect inside TLS and is granted by the leader,
+// and a plain product on loopback (which the daemon accepts) still gets a plain Redirect.
+func TestClusterFollowerRedirectsOverTLS(t *testing.T) {
+	f := newFixture(t)
+	f.issue("ccs.lic", license.LineSpec{Feature: "XDT_PLT_CCS", Count: 10})
+	certPath, keyPath, pool := selfSigned(t, f.dir)
+	c := startCluster(t, f, 3, "50ms", "-product-tls-cert", certPath, "-product-tls-key", keyPath, "-product-require-tls")
+	lead, _ := c.leader(20 * time.Second)
+	follower := (lead + 1) % 3
+	var re *wire.RedirectError
+	if _, err := c.status(follower); !errors.As(err, &re) || re.Leader != uint64(lead+1) {
+		t.Fatalf("a follower answered a plain status query from loopback with %v, not a redirect to node %d", err, lead+1)
+	}
+	cl, err := wire.Dial(ctx(t), []string{c.nodes[follower].Addr()}, wire.ClientOptions{ClientID: "redirected-tls", Product: "XDT",
+		TLS: &tls.Config{RootCAs: pool}, RequestTimeout: 3 * time.Second})
+	if err != nil {
+		t.Fatalf("a TLS product given only follower %d: %v", follower+1, err)
+	}
+	defer cl.Close()
+	if _, err := cl.Checkout(ctx(t), wire.Checkout{Feature: "XDT_PLT_CCS", Device: "d1", User: "u"}); err != nil {
+		t.Fatalf("checkout by a TLS product redirected to the leader: %v", err)
 	}
 }
 

@@ -87,7 +87,7 @@ func (d *Daemon) serveConn(nc net.Conn, reserve bool) {
 		}
 		c.nc = nc
 	}
-	if _, err := wire.ServerHandshake(nc, time.Now().Add(10*time.Second)); err != nil {
+	if _, err := wire.ServerHandshake(nc, time.Now().Add(handshakeTimeout)); err != nil {
 		d.log.Debug("handshake failed", zap.String("remote", nc.RemoteAddr().String()), zap.Error(err))
 		_ = c.Close()
 		return
@@ -95,7 +95,7 @@ func (d *Daemon) serveConn(nc net.Conn, reserve bool) {
 	_ = nc.SetDeadline(time.Time{})
 	c.w = newConnWriter(nc, d.limits.WriteTimeout)
 	if plainRefused {
-		c.w.Reply(0, &wire.ProtocolError{Code: wire.CodeNotAuthenticated, Detail: "this license server accepts only TLS connections from other hosts; configure the product client with TLS (PROTOCOL.md \"TLS\")"})
+		c.w.Reply(0, &wire.ProtocolError{Code: wire.CodeNotAuthenticated, Detail: tlsRequiredDetail})
 		c.w.close(closeGrace)
 		_ = c.Close()
 		return

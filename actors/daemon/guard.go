@@ -237,23 +237,39 @@ func remoteIP(a net.Addr) string {
 	return host
 }
 
-// startTLS tells a TLS client from a plain one by the first byte and runs the TLS
-// handshake for the former. plainRefused reports a plain connection from another host
-// when TLS is required: the caller says why before closing it.
+// handshakeTimeout bounds each step of a product connection's opening: the first byte, the
+// TLS handshake, the protocol handshake. A stranger holds a goroutine and a descriptor no
+// longer than this.
+const handshakeTimeout = 10 * time.Second
+
+// tlsRequiredDetail is what a plain connection from another host is told when the product
+// port requires TLS.
+const tlsRequiredDetail = "this license server accepts only TLS connections from other hosts; configure the product client with TLS (PROTOCOL.md \"TLS\")"
+
+// startTLS runs acceptTLS with the daemon's product TLS configuration.
 func (d *Daemon) startTLS(nc net.Conn, local bool) (_ net.Conn, plainRefused bool, err error) {
-	_ = nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	return acceptTLS(nc, d.productTLS, d.cfg.Product, local)
+}
+
+// acceptTLS tells a TLS client from a plain one by the first byte and runs the TLS
+// handshake (with cfg, the product port's configuration) for the former. plainRefused
+// reports a plain connection from another host when p requires TLS: the caller says why
+// before closing it. A cluster follower opens its product connections this way too, so
+// that its Redirect travels as the daemon's answers would.
+func acceptTLS(nc net.Conn, cfg *tls.Config, p ProductSecurity, local bool) (_ net.Conn, plainRefused bool, err error) {
+	_ = nc.SetReadDeadline(time.Now().Add(handshakeTimeout))
 	first := make([]byte, 1)
 	if _, err := io.ReadFull(nc, first); err != nil {
 		return nil, false, fmt.Errorf("first byte: %w", err)
 	}
 	pc := &prefixConn{Conn: nc, prefix: first}
-	if first[0] != wire.TLSRecordHandshake || d.productTLS == nil {
-		return pc, d.cfg.Product.RequireTLS && (!local || d.cfg.Product.StrictLoopback), nil
+	if first[0] != wire.TLSRecordHandshake || cfg == nil {
+		return pc, p.RequireTLS && (!local || p.StrictLoopback), nil
 	}
-	tc := tls.Server(pc, d.productTLS)
-	_ = tc.SetDeadline(time.Now().Add(10 * time.Second))
+	tc := tls.Server(pc, cfg)
+	_ = tc.SetDeadline(time.Now().Add(handshakeTimeout))
 	if err := tc.Handshake(); err != nil {
-		return nil, false, err
+		return nil, false, fmt.Errorf("TLS handshake: %w", err)
 	}
 	return tc, false, nil
 }
