@@ -55,10 +55,19 @@ func readBody(w nethttp.ResponseWriter, r *nethttp.Request, want string, limit i
 	}
 	b, err := io.ReadAll(nethttp.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
+		drainBody(r)
 		tooLarge(w, err, limit)
 		return nil, false
 	}
 	return b, true
+}
+
+// drainBody reads what is left of a refused body (at most maxFileBody in all, the bound
+// every request has) before the problem is written: a server that closes a connection
+// with unread data makes the kernel reset it, and the client then sees "connection reset"
+// instead of the 413 that says what to do.
+func drainBody(r *nethttp.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
 }
 
 func tooLarge(w nethttp.ResponseWriter, err error, limit int64) {

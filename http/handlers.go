@@ -213,7 +213,7 @@ func (a *api) licenseFiles(w nethttp.ResponseWriter, r *nethttp.Request, _ *call
 func (a *api) uploadLicenseFile(w nethttp.ResponseWriter, r *nethttp.Request, _ *caller) {
 	up, err := decodeUpload(r.Header.Get("Content-Type"), r.Body)
 	if err != nil {
-		uploadProblem(w, err)
+		uploadProblem(w, r, err)
 		return
 	}
 	noteAudit(r, up.Name, "")
@@ -235,7 +235,7 @@ func (a *api) uploadLicenseFile(w nethttp.ResponseWriter, r *nethttp.Request, _ 
 func (a *api) previewLicenseFile(w nethttp.ResponseWriter, r *nethttp.Request, _ *caller) {
 	up, err := decodeUpload(r.Header.Get("Content-Type"), r.Body)
 	if err != nil {
-		uploadProblem(w, err)
+		uploadProblem(w, r, err)
 		return
 	}
 	p, err := a.d.PreviewLicenseFile(up.Name, up.Content)

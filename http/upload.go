@@ -119,7 +119,8 @@ func formError(err error) error {
 	return badUpload("the form could not be read: %v", err)
 }
 
-func uploadProblem(w nethttp.ResponseWriter, err error) {
+func uploadProblem(w nethttp.ResponseWriter, r *nethttp.Request, err error) {
+	drainBody(r)
 	var ue *uploadError
 	if errors.As(err, &ue) {
 		writeProblem(w, ue.status, ue.code, ue.msg, nil)
