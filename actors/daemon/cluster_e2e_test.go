@@ -50,6 +50,21 @@ func startCluster(t *testing.T, f *fixture, size int, tick string, extra ...stri
 	if err := os.WriteFile(secret, []byte(strings.Repeat("ab", 32)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The ports are picked free and then given to licd: another test's process can take one
+	// in between. Such a start is retried whole, with new ports and new data directories.
+	for attempt := 1; ; attempt++ {
+		c, err := tryStartCluster(t, f, size, tick, secret, attempt, extra)
+		if err == nil {
+			return c
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
+		t.Logf("cluster start %d: %v; retrying with other ports", attempt, err)
+	}
+}
+
+func tryStartCluster(t *testing.T, f *fixture, size int, tick, secret string, attempt int, extra []string) (*testCluster, error) {
 	var peers []string
 	lm := make([]int, size)
 	vd := make([]int, size)
@@ -62,26 +77,28 @@ func startCluster(t *testing.T, f *fixture, size int, tick string, extra ...stri
 	c.nodes = make([]*bench.Server, size)
 	errs := make([]error, size)
 	for i := range size {
+		dir := fmt.Sprintf("node%d", i+1)
+		if attempt > 1 {
+			dir = fmt.Sprintf("node%d-start%d", i+1, attempt)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			c.nodes[i], errs[i] = bench.StartServer(ctx, bench.ServerOptions{Binary: licdBinary,
-				DataDir: filepath.Join(f.dir, fmt.Sprintf("node%d", i+1)), Hostname: testHost, Trust: []string{f.pubPath},
+				DataDir: filepath.Join(f.dir, dir), Hostname: testHost, Trust: []string{f.pubPath},
 				Args: append([]string{"-c", f.licenseDir(), "-lm-port", strconv.Itoa(lm[i]), "-vendor-port", strconv.Itoa(vd[i]),
 					"-cluster", "-cluster-id", strconv.Itoa(i + 1), "-cluster-peers", strings.Join(peers, ","),
 					"-cluster-secret-file", secret, "-cluster-tick", tick, "-heartbeat", "2s"}, extra...)})
 		}()
 	}
 	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("node %d: %v", i+1, err)
-		}
-	}
-	t.Cleanup(func() {
+	stopAll := func() {
 		for _, s := range c.nodes {
+			if s == nil {
+				continue
+			}
 			select {
 			case <-s.Exited():
 			default:
@@ -90,8 +107,15 @@ func startCluster(t *testing.T, f *fixture, size int, tick string, extra ...stri
 				}
 			}
 		}
-	})
-	return c
+	}
+	for i, err := range errs {
+		if err != nil {
+			stopAll()
+			return nil, fmt.Errorf("node %d: %w", i+1, err)
+		}
+	}
+	t.Cleanup(stopAll)
+	return c, nil
 }
 
 // product dials a product server given every node, as a triad is given, that reconnects
