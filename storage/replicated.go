@@ -101,15 +101,10 @@ func (s *Store) ApplyCommitted(entries [][]byte, index uint64, sync bool) error 
 	if sync {
 		return s.applySynced(pb)
 	}
-	if err := applyNoSync(s.db, pb); err != nil {
+	if err := applyRecovering(s.db, pb, pebble.NoSync); err != nil {
 		return s.fail(err)
 	}
 	return nil
-}
-
-func applyNoSync(db *pebble.DB, pb *pebble.Batch) (err error) {
-	defer recoverFatal(&err)
-	return db.Apply(pb, pebble.NoSync)
 }
 
 // Applied returns the index of the last Raft entry applied to this store (0: none).

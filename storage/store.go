@@ -331,15 +331,16 @@ func (s *Store) applySynced(pb *pebble.Batch) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
-	if err := applyRecovering(s.db, pb); err != nil {
+	if err := applyRecovering(s.db, pb, pebble.Sync); err != nil {
 		return s.fail(err)
 	}
 	return nil
 }
 
-func applyRecovering(db *pebble.DB, pb *pebble.Batch) (err error) {
+// applyRecovering applies pb with opts, turning Pebble's fatal panics into errors.
+func applyRecovering(db *pebble.DB, pb *pebble.Batch, opts *pebble.WriteOptions) (err error) {
 	defer recoverFatal(&err)
-	return db.Apply(pb, pebble.Sync)
+	return db.Apply(pb, opts)
 }
 
 func closeIter(it *pebble.Iterator, dir string) error {
