@@ -16,6 +16,7 @@ import (
 
 	"github.com/licd/licd/actors/daemon"
 	"github.com/licd/licd/http/console"
+	"github.com/licd/licd/http/metrics"
 )
 
 // api holds what the handlers share. Handlers only decode, authorise (done before them,
@@ -26,12 +27,15 @@ type api struct {
 	log      *zap.Logger
 	sessions *sessionStore
 	limiter  *loginLimiter
+	// metricsHandler serves /metrics behind a read token; its registry is made once.
+	metricsHandler nethttp.Handler
 }
 
 func newAPI(s *Server) *api {
 	return &api{s: s, d: s.opt.Daemon, log: s.opt.Log.Named("api"),
-		sessions: newSessionStore(s.opt.SessionIdle, s.opt.SessionMax, s.opt.Now),
-		limiter:  newLoginLimiter(s.opt.LoginEvery, s.opt.LoginBurst, s.opt.Now)}
+		sessions:       newSessionStore(s.opt.SessionIdle, s.opt.SessionMax, s.opt.Now),
+		limiter:        newLoginLimiter(s.opt.LoginEvery, s.opt.LoginBurst, s.opt.Now),
+		metricsHandler: metrics.Handler(s.opt.Daemon)}
 }
 
 // caller is an authenticated request's principal and how it authenticated.

@@ -4,24 +4,14 @@ import (
 	"errors"
 	"io"
 	nethttp "net/http"
-	"sync"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/licd/licd/actors/daemon"
-
-	"github.com/licd/licd/http/metrics"
 )
 
-// metricsHandlers holds one Prometheus handler per daemon: its registry is made once.
-var metricsHandlers sync.Map // *daemon.Daemon -> nethttp.Handler
-
 func (a *api) metrics(w nethttp.ResponseWriter, r *nethttp.Request, _ *caller) {
-	h, ok := metricsHandlers.Load(a.d)
-	if !ok {
-		h, _ = metricsHandlers.LoadOrStore(a.d, metrics.Handler(a.d))
-	}
-	h.(nethttp.Handler).ServeHTTP(w, r)
+	a.metricsHandler.ServeHTTP(w, r)
 }
 
 func (a *api) entitlements(w nethttp.ResponseWriter, r *nethttp.Request, _ *caller) {
